@@ -1,0 +1,5 @@
+# ASan + UBSan for the whole tree when BPFRT_SANITIZE is on (CI runs the unit tests this way).
+if(BPFRT_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

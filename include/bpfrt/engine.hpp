@@ -1,0 +1,91 @@
+// Engines execute validated programs: the interpreter and the x86-64 JIT share this interface.
+//
+// A run starts with r1 = context pointer, r2 = context length and r10 = the top of a private stack
+// (EngineOptions::stack_size bytes per call frame, at most kMaxCallFrames frames). Every memory access
+// is checked against the regions the program may touch: the context, the active stack frames and the
+// regions given in EngineOptions (map values, ring buffers, ...). An access outside them ends the run
+// with an error naming the instruction, never a crash.
+//
+// Thread-safety: run() is const and may be called from many threads at once; each run keeps its
+// registers and stack on the calling thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "bpfrt/helper.hpp"
+#include "bpfrt/isa.hpp"
+#include "bpfrt/result.hpp"
+
+namespace bpfrt {
+
+inline constexpr int kMaxCallFrames = 8;  // the main frame plus 7 nested local calls, as in the kernel
+inline constexpr size_t kDefaultStackSize = 512;
+
+struct MemoryRegion {
+  uint64_t start = 0;
+  uint64_t size = 0;
+  bool writable = true;
+};
+
+enum class EngineKind { kInterpreter, kJit };
+
+const char* engine_kind_name(EngineKind kind);
+Result<EngineKind> parse_engine_kind(std::string_view name);
+
+// Resolves an lddw whose source is a pseudo value (map fd, map value, ...) to the 64-bit constant the
+// engine loads. Called once per such instruction when the engine is created.
+using LddwResolver = std::function<Result<uint64_t>(const Instruction& first, const Instruction& second, size_t index)>;
+
+struct EngineOptions {
+  size_t stack_size = kDefaultStackSize;  // bytes per call frame (multiple of 8)
+  uint64_t instruction_budget = 0;        // 0: unlimited; else the run fails after this many instructions
+  const HelperTable* helpers = nullptr;   // must outlive the engine
+  std::vector<MemoryRegion> regions;      // memory besides context and stack the program may touch
+  LddwResolver resolve_lddw;
+  bool ctx_writable = true;
+  // Clear each stack frame on entry, so nothing of the host leaks into the program. Verified programs
+  // never read stack bytes they did not write and may skip it.
+  bool zero_stack = true;
+};
+
+struct RunArgs {
+  void* ctx = nullptr;
+  size_t ctx_len = 0;
+  // Data for the legacy packet loads (ldabs/ldind); the context when not given.
+  const void* packet = nullptr;
+  size_t packet_len = 0;
+  void* user = nullptr;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  [[nodiscard]] virtual Result<uint64_t> run(const RunArgs& args) const = 0;
+  [[nodiscard]] Result<uint64_t> run(void* ctx, size_t ctx_len) const { return run(RunArgs{ctx, ctx_len}); }
+
+  virtual EngineKind kind() const = 0;
+  const Program& program() const { return program_; }
+  const EngineOptions& options() const { return options_; }
+
+  // True if [addr, addr+len) lies in a region from EngineOptions::regions.
+  bool in_registered_region(uint64_t addr, uint64_t len, bool write) const;
+
+ protected:
+  Engine(Program program, EngineOptions options);
+
+  Program program_;
+  EngineOptions options_;  // regions sorted by start
+};
+
+[[nodiscard]] Result<std::unique_ptr<Engine>> create_engine(EngineKind kind, Program program,
+                                                            EngineOptions options = {});
+
+}  // namespace bpfrt

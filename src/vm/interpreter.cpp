@@ -1,0 +1,507 @@
+// Pre-decoding and the direct-threaded execution loop.
+#include "vm/interpreter.hpp"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "vm/semantics.hpp"
+
+namespace bpfrt {
+namespace {
+
+using Slot = Interpreter::Slot;
+
+struct Frame {
+  const Slot* ret;
+  uint64_t r6, r7, r8, r9, r10;
+};
+
+// Stacks up to this size live on the host thread's stack; larger ones are heap-allocated per run.
+constexpr size_t kInlineStackBytes = kDefaultStackSize * kMaxCallFrames;
+
+inline bool in_range(uint64_t addr, uint64_t lo, uint64_t len, uint64_t n) {
+  const uint64_t d = addr - lo;
+  return d < len && n <= len - d;
+}
+
+// Why a run stopped early; turned into an Error outside the hot loop.
+struct Fault {
+  ErrorCode code = ErrorCode::kOutOfBounds;
+  uint64_t addr = 0;
+  uint64_t size = 0;
+  bool write = false;
+  bool misaligned = false;
+  int64_t callx_target = 0;
+  const char* helper_failure = nullptr;
+};
+
+Error fault_error(const Program& program, size_t pc, const Fault& f, uint64_t budget) {
+  const std::string where = fmt::format("instruction {} ({})", pc, disassemble_one(program, pc));
+  std::string what;
+  switch (f.code) {
+    case ErrorCode::kOutOfBounds:
+      what = f.misaligned
+                 ? fmt::format("misaligned {}-byte atomic access at 0x{:x}", f.size, f.addr)
+                 : fmt::format("out-of-bounds {} of {} bytes at 0x{:x}", f.write ? "write" : "read", f.size, f.addr);
+      break;
+    case ErrorCode::kBudgetExhausted:
+      what = fmt::format("instruction budget of {} exhausted", budget);
+      break;
+    case ErrorCode::kCallDepth:
+      what = fmt::format("call depth exceeds {} frames", kMaxCallFrames);
+      break;
+    case ErrorCode::kBadCall:
+      what = fmt::format("callx to unknown helper {}", f.callx_target);
+      break;
+    case ErrorCode::kHelperFailed:
+      what = fmt::format("helper failed: {}", f.helper_failure);
+      break;
+    default:
+      what = "run failed";
+      break;
+  }
+  return make_error(f.code, fmt::format("{}: {}", where, what), pc);
+}
+
+template <bool kBudget>
+Result<uint64_t> execute(const Interpreter& engine, const Slot* code, const RunArgs& args, uint8_t* stack,
+                         size_t frame_size) {
+  static const void* const kLabels[] = {
+#define BPFRT_LABEL_ADDR(id, opcode, disc, value, mnemonic, form, version) &&L_##id,
+      BPFRT_OPCODES(BPFRT_LABEL_ADDR)
+#undef BPFRT_LABEL_ADDR
+  };
+
+  const EngineOptions& options = engine.options();
+  uint64_t R[kNumRegisters] = {};
+  Frame frames[kMaxCallFrames];
+  int depth = 0;
+
+  const uint64_t stack_hi = reinterpret_cast<uint64_t>(stack) + frame_size * kMaxCallFrames;
+  uint64_t stack_lo = stack_hi - frame_size;
+  const uint64_t ctx_lo = reinterpret_cast<uint64_t>(args.ctx);
+  const uint64_t ctx_len = args.ctx == nullptr ? 0 : args.ctx_len;
+  const bool ctx_writable = options.ctx_writable;
+  const auto* packet = static_cast<const uint8_t*>(args.packet != nullptr ? args.packet : args.ctx);
+  const uint64_t packet_len = args.packet != nullptr ? args.packet_len : ctx_len;
+  uint64_t budget = options.instruction_budget;
+
+  RunContext rc;
+  rc.ctx = args.ctx;
+  rc.ctx_len = ctx_len;
+  rc.ctx_writable = ctx_writable;
+  rc.stack_hi = stack_hi;
+  rc.engine = &engine;
+  rc.user = args.user;
+
+  if (options.zero_stack) {
+    std::memset(reinterpret_cast<void*>(stack_lo), 0, frame_size);
+  }
+  R[1] = ctx_lo;
+  R[2] = ctx_len;
+  R[10] = stack_hi;
+
+  const Slot* pc = code;
+  Fault fault;
+
+#define DISPATCH()                    \
+  do {                                \
+    if constexpr (kBudget) {          \
+      if (budget-- == 0) [[unlikely]] \
+        goto budget_exhausted;        \
+    }                                 \
+    goto* kLabels[pc->op];            \
+  } while (0)
+#define NEXT(n) \
+  do {          \
+    pc += (n);  \
+    DISPATCH(); \
+  } while (0)
+#define DST R[pc->dst]
+#define SRC R[pc->src]
+#define IMM static_cast<uint64_t>(pc->imm)
+#define ALU64(id, b, expr)    \
+  L_##id : {                  \
+    const uint64_t a = DST;   \
+    const uint64_t rhs = (b); \
+    (void)a;                  \
+    (void)rhs;                \
+    DST = (expr);             \
+    NEXT(1);                  \
+  }
+#define ALU32(id, b, expr)                         \
+  L_##id : {                                       \
+    const uint32_t a = static_cast<uint32_t>(DST); \
+    const uint32_t rhs = static_cast<uint32_t>(b); \
+    (void)a;                                       \
+    (void)rhs;                                     \
+    DST = static_cast<uint32_t>(expr);             \
+    NEXT(1);                                       \
+  }
+#define ALU_BOTH(name, expr64, expr32) \
+  ALU64(k##name##64Imm, IMM, expr64)   \
+  ALU64(k##name##64Reg, SRC, expr64)   \
+  ALU32(k##name##32Imm, IMM, expr32)   \
+  ALU32(k##name##32Reg, SRC, expr32)
+#define CHECK_ACCESS(addr_expr, n, is_write)                                    \
+  const uint64_t addr = (addr_expr);                                            \
+  if (!in_range(addr, stack_lo, stack_hi - stack_lo, n) &&                      \
+      !((!(is_write) || ctx_writable) && in_range(addr, ctx_lo, ctx_len, n)) && \
+      !engine.in_registered_region(addr, n, is_write)) [[unlikely]] {           \
+    fault.addr = addr;                                                          \
+    fault.size = n;                                                             \
+    fault.write = is_write;                                                     \
+    goto out_of_bounds;                                                         \
+  }
+#define LOAD(id, T, ext)                                                \
+  L_##id : {                                                            \
+    CHECK_ACCESS(SRC + static_cast<int64_t>(pc->off), sizeof(T), false) \
+    T v;                                                                \
+    std::memcpy(&v, reinterpret_cast<const void*>(addr), sizeof(T));    \
+    DST = ext(v);                                                       \
+    NEXT(1);                                                            \
+  }
+#define STORE(id, T, value)                                            \
+  L_##id : {                                                           \
+    CHECK_ACCESS(DST + static_cast<int64_t>(pc->off), sizeof(T), true) \
+    const T v = static_cast<T>(value);                                 \
+    std::memcpy(reinterpret_cast<void*>(addr), &v, sizeof(T));         \
+    NEXT(1);                                                           \
+  }
+#define ATOMIC_ADDR(T)                                               \
+  CHECK_ACCESS(DST + static_cast<int64_t>(pc->off), sizeof(T), true) \
+  if (addr % sizeof(T) != 0) [[unlikely]] {                          \
+    fault.addr = addr;                                               \
+    fault.size = sizeof(T);                                          \
+    fault.misaligned = true;                                         \
+    goto out_of_bounds;                                              \
+  }                                                                  \
+  T* p = reinterpret_cast<T*>(addr);
+#define ATOMIC_RMW(id, T, builtin, fetch)                            \
+  L_##id : {                                                         \
+    ATOMIC_ADDR(T)                                                   \
+    const T old = builtin(p, static_cast<T>(SRC), __ATOMIC_SEQ_CST); \
+    if (fetch) {                                                     \
+      SRC = old;                                                     \
+    }                                                                \
+    NEXT(1);                                                         \
+  }
+#define ATOMIC_FAMILY(name, builtin)                          \
+  ATOMIC_RMW(kAtomic##name##64, uint64_t, builtin, false)     \
+  ATOMIC_RMW(kAtomicFetch##name##64, uint64_t, builtin, true) \
+  ATOMIC_RMW(kAtomic##name##32, uint32_t, builtin, false)     \
+  ATOMIC_RMW(kAtomicFetch##name##32, uint32_t, builtin, true)
+#define JMP64(id, b, cond)      \
+  L_##id : {                    \
+    const uint64_t a = DST;     \
+    const uint64_t rhs = (b);   \
+    pc += (cond) ? pc->off : 1; \
+    DISPATCH();                 \
+  }
+#define JMP32(id, b, cond)                         \
+  L_##id : {                                       \
+    const uint32_t a = static_cast<uint32_t>(DST); \
+    const uint32_t rhs = static_cast<uint32_t>(b); \
+    pc += (cond) ? pc->off : 1;                    \
+    DISPATCH();                                    \
+  }
+#define JMP_BOTH(name, cond64, cond32) \
+  JMP64(k##name##64Imm, IMM, cond64)   \
+  JMP64(k##name##64Reg, SRC, cond64)   \
+  JMP32(k##name##32Imm, IMM, cond32)   \
+  JMP32(k##name##32Reg, SRC, cond32)
+#define PACKET_LOAD(id, T, swap, offset_expr)                                        \
+  L_##id : {                                                                         \
+    const int64_t k = (offset_expr);                                                 \
+    if (k < 0 || static_cast<uint64_t>(k) + sizeof(T) > packet_len) {                \
+      return uint64_t{0}; /* the kernel ends the program with 0 on a short packet */ \
+    }                                                                                \
+    T v;                                                                             \
+    std::memcpy(&v, packet + k, sizeof(T));                                          \
+    R[0] = swap(v);                                                                  \
+    NEXT(1);                                                                         \
+  }
+
+  DISPATCH();
+
+  ALU_BOTH(Add, a + rhs, a + rhs)
+  ALU_BOTH(Sub, a - rhs, a - rhs)
+  ALU_BOTH(Mul, a * rhs, a * rhs)
+  ALU_BOTH(Div, sem::div64(a, rhs), sem::div32(a, rhs))
+  ALU_BOTH(Sdiv, sem::sdiv64(a, rhs), sem::sdiv32(a, rhs))
+  ALU_BOTH(Or, a | rhs, a | rhs)
+  ALU_BOTH(And, a & rhs, a & rhs)
+  ALU_BOTH(Lsh, sem::lsh64(a, rhs), sem::lsh32(a, rhs))
+  ALU_BOTH(Rsh, sem::rsh64(a, rhs), sem::rsh32(a, rhs))
+  ALU_BOTH(Mod, sem::mod64(a, rhs), sem::mod32(a, rhs))
+  ALU_BOTH(Smod, sem::smod64(a, rhs), sem::smod32(a, rhs))
+  ALU_BOTH(Xor, a ^ rhs, a ^ rhs)
+  ALU_BOTH(Mov, rhs, rhs)
+  ALU_BOTH(Arsh, sem::arsh64(a, rhs), sem::arsh32(a, rhs))
+  ALU64(kNeg64, 0, 0 - a)
+  ALU32(kNeg32, 0, 0 - a)
+  ALU64(kMovsx8To64, SRC, sem::sext8(rhs))
+  ALU64(kMovsx16To64, SRC, sem::sext16(rhs))
+  ALU64(kMovsx32To64, SRC, sem::sext32(rhs))
+  ALU32(kMovsx8To32, SRC, static_cast<uint32_t>(sem::sext8(rhs)))
+  ALU32(kMovsx16To32, SRC, static_cast<uint32_t>(sem::sext16(rhs)))
+  ALU64(kLe16, 0, sem::to_le16(a))
+  ALU64(kLe32, 0, sem::to_le32(a))
+  ALU64(kLe64, 0, sem::to_le64(a))
+  ALU64(kBe16, 0, sem::swap16(a))
+  ALU64(kBe32, 0, sem::swap32(a))
+  ALU64(kBe64, 0, sem::swap64(a))
+  ALU64(kBswap16, 0, sem::swap16(a))
+  ALU64(kBswap32, 0, sem::swap32(a))
+  ALU64(kBswap64, 0, sem::swap64(a))
+
+  LOAD(kLdxB, uint8_t, static_cast<uint64_t>)
+  LOAD(kLdxH, uint16_t, static_cast<uint64_t>)
+  LOAD(kLdxW, uint32_t, static_cast<uint64_t>)
+  LOAD(kLdxDw, uint64_t, static_cast<uint64_t>)
+  LOAD(kLdxsB, uint8_t, sem::sext8)
+  LOAD(kLdxsH, uint16_t, sem::sext16)
+  LOAD(kLdxsW, uint32_t, sem::sext32)
+  STORE(kStB, uint8_t, pc->imm)
+  STORE(kStH, uint16_t, pc->imm)
+  STORE(kStW, uint32_t, pc->imm)
+  STORE(kStDw, uint64_t, pc->imm)
+  STORE(kStxB, uint8_t, SRC)
+  STORE(kStxH, uint16_t, SRC)
+  STORE(kStxW, uint32_t, SRC)
+  STORE(kStxDw, uint64_t, SRC)
+
+  ATOMIC_FAMILY(Add, __atomic_fetch_add)
+  ATOMIC_FAMILY(Or, __atomic_fetch_or)
+  ATOMIC_FAMILY(And, __atomic_fetch_and)
+  ATOMIC_FAMILY(Xor, __atomic_fetch_xor)
+  ATOMIC_RMW(kAtomicXchg64, uint64_t, __atomic_exchange_n, true)
+  ATOMIC_RMW(kAtomicXchg32, uint32_t, __atomic_exchange_n, true)
+L_kAtomicCmpxchg64 : {
+  ATOMIC_ADDR(uint64_t)
+  uint64_t expected = R[0];
+  __atomic_compare_exchange_n(p, &expected, SRC, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  R[0] = expected;
+  NEXT(1);
+}
+L_kAtomicCmpxchg32 : {
+  ATOMIC_ADDR(uint32_t)
+  uint32_t expected = static_cast<uint32_t>(R[0]);
+  __atomic_compare_exchange_n(p, &expected, static_cast<uint32_t>(SRC), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  R[0] = expected;
+  NEXT(1);
+}
+
+L_kLddwImm64:
+L_kLddwMapFd:
+L_kLddwMapValue:
+L_kLddwBtfId:
+L_kLddwFunc:
+L_kLddwMapIdx:
+L_kLddwMapIdxValue : {
+  DST = IMM;
+  NEXT(2);
+}
+
+  PACKET_LOAD(kLdAbsB, uint8_t, static_cast<uint64_t>, pc->imm)
+  PACKET_LOAD(kLdAbsH, uint16_t, sem::swap16, pc->imm)
+  PACKET_LOAD(kLdAbsW, uint32_t, sem::swap32, pc->imm)
+  PACKET_LOAD(kLdIndB, uint8_t, static_cast<uint64_t>,
+              static_cast<int32_t>(static_cast<uint32_t>(SRC) + static_cast<uint32_t>(pc->imm)))
+  PACKET_LOAD(kLdIndH, uint16_t, sem::swap16,
+              static_cast<int32_t>(static_cast<uint32_t>(SRC) + static_cast<uint32_t>(pc->imm)))
+  PACKET_LOAD(kLdIndW, uint32_t, sem::swap32,
+              static_cast<int32_t>(static_cast<uint32_t>(SRC) + static_cast<uint32_t>(pc->imm)))
+
+L_kJa:
+L_kJa32 : {
+  pc += pc->off;
+  DISPATCH();
+}
+  JMP_BOTH(Jeq, a == rhs, a == rhs)
+  JMP_BOTH(Jne, a != rhs, a != rhs)
+  JMP_BOTH(Jset, (a & rhs) != 0, (a & rhs) != 0)
+  JMP_BOTH(Jgt, a > rhs, a > rhs)
+  JMP_BOTH(Jge, a >= rhs, a >= rhs)
+  JMP_BOTH(Jlt, a < rhs, a < rhs)
+  JMP_BOTH(Jle, a <= rhs, a <= rhs)
+  JMP_BOTH(Jsgt, sem::jsgt(a, rhs), sem::jsgt32(a, rhs))
+  JMP_BOTH(Jsge, sem::jsge(a, rhs), sem::jsge32(a, rhs))
+  JMP_BOTH(Jslt, sem::jslt(a, rhs), sem::jslt32(a, rhs))
+  JMP_BOTH(Jsle, sem::jsle(a, rhs), sem::jsle32(a, rhs))
+
+L_kCallHelper : {
+  const auto fn = reinterpret_cast<HelperFn>(pc->imm);
+  rc.stack_lo = stack_lo;
+  R[0] = fn(R[1], R[2], R[3], R[4], R[5], &rc);
+  if (rc.stop_requested) [[unlikely]] {
+    goto helper_stopped;
+  }
+  NEXT(1);
+}
+L_kCallx : {
+  const HelperEntry* entry = options.helpers == nullptr ? nullptr : options.helpers->find(static_cast<int32_t>(DST));
+  if (entry == nullptr || static_cast<int64_t>(static_cast<int32_t>(DST)) != static_cast<int64_t>(DST)) {
+    fault.code = ErrorCode::kBadCall;
+    fault.callx_target = static_cast<int64_t>(DST);
+    goto fail;
+  }
+  rc.stack_lo = stack_lo;
+  R[0] = entry->fn(R[1], R[2], R[3], R[4], R[5], &rc);
+  if (rc.stop_requested) [[unlikely]] {
+    goto helper_stopped;
+  }
+  NEXT(1);
+}
+L_kCallLocal : {
+  if (depth + 1 >= kMaxCallFrames) [[unlikely]] {
+    fault.code = ErrorCode::kCallDepth;
+    goto fail;
+  }
+  frames[depth++] = Frame{pc + 1, R[6], R[7], R[8], R[9], R[10]};
+  R[10] -= frame_size;
+  stack_lo -= frame_size;
+  if (options.zero_stack) {
+    std::memset(reinterpret_cast<void*>(stack_lo), 0, frame_size);
+  }
+  pc += pc->off;
+  DISPATCH();
+}
+L_kCallKfunc : {
+  fault.code = ErrorCode::kBadCall;
+  goto fail;  // rejected when the engine is created; unreachable
+}
+L_kExit : {
+  if (depth == 0) {
+    return R[0];
+  }
+  const Frame& f = frames[--depth];
+  R[6] = f.r6;
+  R[7] = f.r7;
+  R[8] = f.r8;
+  R[9] = f.r9;
+  R[10] = f.r10;
+  stack_lo += frame_size;
+  pc = f.ret;
+  DISPATCH();
+}
+
+helper_stopped:
+  if (rc.failure == nullptr) {
+    return rc.stop_value;
+  }
+  fault.code = ErrorCode::kHelperFailed;
+  fault.helper_failure = rc.failure;
+  goto fail;
+budget_exhausted:
+  __attribute__((unused));
+  fault.code = ErrorCode::kBudgetExhausted;
+  goto fail;
+out_of_bounds:
+  fault.code = ErrorCode::kOutOfBounds;
+fail:
+  return fault_error(engine.program(), static_cast<size_t>(pc - code), fault, options.instruction_budget);
+
+#undef DISPATCH
+#undef NEXT
+#undef DST
+#undef SRC
+#undef IMM
+#undef ALU64
+#undef ALU32
+#undef ALU_BOTH
+#undef CHECK_ACCESS
+#undef LOAD
+#undef STORE
+#undef ATOMIC_ADDR
+#undef ATOMIC_RMW
+#undef ATOMIC_FAMILY
+#undef JMP64
+#undef JMP32
+#undef JMP_BOTH
+#undef PACKET_LOAD
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Interpreter>> Interpreter::create(Program program, EngineOptions options) {
+  std::unique_ptr<Interpreter> interp(new Interpreter(std::move(program), std::move(options)));
+  BPFRT_TRY(interp->predecode());
+  return interp;
+}
+
+Status Interpreter::predecode() {
+  const Program& prog = program_;
+  code_.resize(prog.size());
+  for (size_t i = 0; i < prog.size(); ++i) {
+    const OpInfo* info = prog.op_at(i);
+    if (info == nullptr) {
+      code_[i] = Slot{};  // second slot of an lddw: never dispatched
+      continue;
+    }
+    const Instruction& insn = prog[i];
+    Slot& s = code_[i];
+    s = Slot{static_cast<uint8_t>(info->id), insn.dst, insn.src, 0, insn.offset, insn.imm};
+    auto where = [&] { return fmt::format("instruction {} ({})", i, disassemble_one(prog, i)); };
+    switch (info->form) {
+      case Form::kJa:
+      case Form::kJmpImm:
+      case Form::kJmpReg:
+        s.off = insn.offset + 1;
+        break;
+      case Form::kJa32:
+      case Form::kCallLocal:
+        s.off = insn.imm + 1;
+        break;
+      case Form::kLddw:
+        if (insn.src == static_cast<uint8_t>(LddwSrc::kImm64)) {
+          s.imm = static_cast<int64_t>(prog.lddw_imm64(i));
+        } else if (options_.resolve_lddw) {
+          auto value = options_.resolve_lddw(insn, prog[i + 1], i);
+          if (!value) {
+            return value.take_error();
+          }
+          s.imm = static_cast<int64_t>(*value);
+        } else {
+          return make_error(ErrorCode::kUnsupported,
+                            fmt::format("{}: nothing resolves this pseudo source here (load the program "
+                                        "through the object loader or the registry)",
+                                        where()),
+                            i);
+        }
+        break;
+      case Form::kCallHelper: {
+        const HelperEntry* entry = options_.helpers == nullptr ? nullptr : options_.helpers->find(insn.imm);
+        if (entry == nullptr || entry->fn == nullptr) {
+          return make_error(ErrorCode::kNotFound, fmt::format("{}: unknown helper {}", where(), insn.imm), i);
+        }
+        s.imm = static_cast<int64_t>(reinterpret_cast<uintptr_t>(entry->fn));
+        break;
+      }
+      case Form::kCallKfunc:
+        return make_error(ErrorCode::kUnsupported, fmt::format("{}: kfunc calls are not supported", where()), i);
+      default:
+        break;
+    }
+  }
+  return {};
+}
+
+Result<uint64_t> Interpreter::run(const RunArgs& args) const {
+  const size_t frame_size = options_.stack_size;
+  const size_t stack_bytes = frame_size * kMaxCallFrames;
+  alignas(16) uint8_t inline_stack[kInlineStackBytes];
+  std::unique_ptr<uint8_t[]> heap_stack;
+  uint8_t* stack = inline_stack;
+  if (stack_bytes > kInlineStackBytes) {
+    heap_stack = std::make_unique<uint8_t[]>(stack_bytes);
+    stack = heap_stack.get();
+  }
+  if (options_.instruction_budget != 0) {
+    return execute<true>(*this, code_.data(), args, stack, frame_size);
+  }
+  return execute<false>(*this, code_.data(), args, stack, frame_size);
+}
+
+}  // namespace bpfrt

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# End-to-end checks of the CLI: asm/disasm round trip, run options, and clear errors on bad input.
+set -u
+BPFRT=$1
+SHARED=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+check() {  # check NAME EXPECTED ACTUAL
+  if [ "$2" != "$3" ]; then
+    echo "FAIL $1: expected [$2], got [$3]"
+    failures=$((failures + 1))
+  fi
+}
+expect_error() {  # expect_error NAME PATTERN COMMAND...
+  name=$1
+  pattern=$2
+  shift 2
+  if out=$("$@" 2>&1); then
+    echo "FAIL $name: succeeded: $out"
+    failures=$((failures + 1))
+  elif ! printf '%s' "$out" | grep -q -- "$pattern"; then
+    echo "FAIL $name: message [$out] lacks [$pattern]"
+    failures=$((failures + 1))
+  fi
+}
+
+# asm -> raw bytes -> disasm -> asm gives the same bytes.
+"$BPFRT" asm "$SHARED/conformance/tests/subnet.data" -o "$tmp/subnet.bin" || failures=$((failures + 1))
+"$BPFRT" disasm "$tmp/subnet.bin" > "$tmp/subnet.s"
+"$BPFRT" asm "$tmp/subnet.s" -o "$tmp/subnet2.bin"
+cmp -s "$tmp/subnet.bin" "$tmp/subnet2.bin" || { echo "FAIL asm/disasm round trip"; failures=$((failures + 1)); }
+mem=$(awk '/^-- mem/{m=1;next} /^--/{m=0} m' "$SHARED/conformance/tests/subnet.data" | tr '\n' ' ')
+check "run raw bytecode with --mem" "0x1" "$("$BPFRT" run "$tmp/subnet.bin" --mem "$mem")"
+escaped=""
+for byte in $mem; do escaped="$escaped\\x$byte"; done
+printf "$escaped" > "$tmp/subnet.mem"
+check "run raw bytecode with --mem-file" "0x1" "$("$BPFRT" run "$tmp/subnet.bin" --mem-file "$tmp/subnet.mem")"
+check "run .data" "0x1" "$("$BPFRT" run "$SHARED/conformance/tests/subnet.data")"
+printf 'mov %%r0, %%r2\nexit\n' > "$tmp/len.s"
+check "run --mem" "0x3" "$("$BPFRT" run "$tmp/len.s" --mem '01 02 03')"
+check "asm hex output" "b7 00 00 00 01 00 00 00" "$(printf 'mov %%r0, 1\nexit\n' > "$tmp/one.s"; "$BPFRT" asm "$tmp/one.s" | head -1)"
+
+# Bad input: clear messages, non-zero exit, no crash.
+printf 'mov %%r0, 1\nfrob %%r0\nexit\n' > "$tmp/bad.s"
+expect_error "bad mnemonic" "bad.s: line 2: invalid mnemonic 'frob'" "$BPFRT" run "$tmp/bad.s"
+printf '\377\000\000\000\000\000\000\000' > "$tmp/bad.bin"
+expect_error "unknown opcode" "instruction 0 (opcode 0xff): unknown opcode" "$BPFRT" run "$tmp/bad.bin"
+expect_error "missing file" "cannot open" "$BPFRT" run "$tmp/nope.s"
+expect_error "bad memory hex" "invalid hex bytes" "$BPFRT" run "$tmp/len.s" --mem 'zz'
+printf 'loop: ja loop\n' > "$tmp/loop.s"
+expect_error "budget" "instruction budget of 100 exhausted" "$BPFRT" run "$tmp/loop.s" --budget 100
+printf 'ldxdw %%r0, [%%r1+100]\nexit\n' > "$tmp/oob.s"
+expect_error "out of bounds" "out-of-bounds read of 8 bytes" "$BPFRT" run "$tmp/oob.s" --mem '00'
+expect_error "unknown engine" "engine" "$BPFRT" run "$tmp/len.s" --engine fast
+: > "$tmp/empty.bin"
+expect_error "empty file" "file is empty" "$BPFRT" run "$tmp/empty.bin"
+expect_error "negative vectors" "0 passed, 60 failed" "$BPFRT" conformance "$SHARED/conformance/negative"
+
+# The plug-in protocol: program hex on stdin, memory hex as argument, r0 in hex on stdout.
+check "plugin" "3" "$(printf 'bf 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00' | "$BPFRT" conformance-plugin 'aabbcc')"
+if printf 'ff 00 00 00 00 00 00 00' | "$BPFRT" conformance-plugin > /dev/null 2>&1; then
+  echo "FAIL plugin accepted a bad program"
+  failures=$((failures + 1))
+fi
+
+[ "$failures" -eq 0 ] && echo "all CLI checks passed"
+exit "$failures"

@@ -1,0 +1,65 @@
+// `bpfrt run`: execute a program over some memory and print r0.
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "bpfrt/engine.hpp"
+
+#include "commands.hpp"
+#include "helpers/conformance_helpers.hpp"
+#include "program_input.hpp"
+
+namespace bpfrt::cli {
+namespace {
+
+struct RunCommandArgs {
+  std::string file;
+  std::string mem_hex;
+  std::string mem_file;
+  std::string engine = "interp";
+  uint64_t budget = 0;
+  size_t stack_size = kDefaultStackSize;
+  bool conformance_helpers = false;
+};
+
+void run_program_command(const RunCommandArgs& args) {
+  ProgramInput input = unwrap(load_program_input(args.file));
+  std::vector<uint8_t> memory;
+  if (!args.mem_hex.empty()) {
+    memory = unwrap(parse_hex_bytes(args.mem_hex));
+  } else if (!args.mem_file.empty()) {
+    memory = unwrap(read_file(args.mem_file));
+  } else if (input.vector) {
+    memory = input.vector->memory;
+  }
+  HelperTable helpers;
+  if (args.conformance_helpers || input.vector) {
+    check(add_conformance_helpers(helpers));
+  }
+  EngineOptions options;
+  options.helpers = &helpers;
+  options.instruction_budget = args.budget;
+  options.stack_size = args.stack_size;
+  const EngineKind kind = unwrap(parse_engine_kind(args.engine));
+  auto engine = unwrap(create_engine(kind, std::move(input.program), std::move(options)));
+  const uint64_t r0 = unwrap(engine->run(memory.empty() ? nullptr : memory.data(), memory.size()));
+  std::cout << fmt::format("0x{:x}\n", r0);
+}
+
+}  // namespace
+
+void register_run_command(CLI::App& app) {
+  auto args = std::make_shared<RunCommandArgs>();
+  CLI::App* run = app.add_subcommand("run", "Run a program (.data vector, assembly or raw bytecode) and print r0");
+  run->add_option("FILE", args->file, "program")->required();
+  auto* mem = run->add_option("--mem", args->mem_hex, "input memory as hex bytes (r1 points to it, r2 is its size)");
+  run->add_option("--mem-file", args->mem_file, "input memory from a file")->excludes(mem);
+  run->add_option("--engine", args->engine, "interp or jit")->check(CLI::IsMember({"interp", "jit"}));
+  run->add_option("--budget", args->budget, "stop after this many instructions (0: no limit)");
+  run->add_option("--stack-size", args->stack_size, "stack bytes per call frame");
+  run->add_flag("--conformance-helpers", args->conformance_helpers,
+                "provide the bpf_conformance helpers 0-5 (always on for .data vectors)");
+  run->callback([args] { run_program_command(*args); });
+}
+
+}  // namespace bpfrt::cli

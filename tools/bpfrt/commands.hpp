@@ -1,0 +1,38 @@
+// Sub-commands of the bpfrt CLI. Each register_* adds its sub-commands to the app; a command reports
+// failure by printing "bpfrt: error: ..." to stderr and throwing CLI::RuntimeError with the exit code.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "bpfrt/result.hpp"
+
+namespace bpfrt::cli {
+
+void register_isa_commands(CLI::App& app);
+void register_run_command(CLI::App& app);
+void register_conformance_commands(CLI::App& app);
+
+// The plug-in protocol of the upstream bpf_conformance runner.
+int conformance_plugin_main(int argc, char** argv);
+
+// Prints the error and ends the command with exit code 1.
+[[noreturn]] void fail(const Error& error);
+[[noreturn]] void fail(const std::string& message);
+
+template <class T>
+T unwrap(Result<T> result) {
+  if (!result) {
+    fail(result.error());
+  }
+  return std::move(*result);
+}
+
+inline void check(const Status& status) {
+  if (!status) {
+    fail(status.error());
+  }
+}
+
+}  // namespace bpfrt::cli
