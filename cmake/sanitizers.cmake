@@ -3,3 +3,8 @@ if(BPFRT_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# libFuzzer coverage instrumentation for every library linked into the fuzz targets.
+if(BPFRT_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

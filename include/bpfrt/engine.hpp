@@ -25,6 +25,7 @@ namespace bpfrt {
 
 inline constexpr int kMaxCallFrames = 8;  // the main frame plus 7 nested local calls, as in the kernel
 inline constexpr size_t kDefaultStackSize = 512;
+inline constexpr int kMaxTailCalls = 33;  // MAX_TAIL_CALL_CNT
 
 struct MemoryRegion {
   uint64_t start = 0;
@@ -68,7 +69,8 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  [[nodiscard]] virtual Result<uint64_t> run(const RunArgs& args) const = 0;
+  // Runs the program, following tail calls into other engines' programs.
+  [[nodiscard]] Result<uint64_t> run(const RunArgs& args) const;
   [[nodiscard]] Result<uint64_t> run(void* ctx, size_t ctx_len) const { return run(RunArgs{ctx, ctx_len}); }
 
   virtual EngineKind kind() const = 0;
@@ -80,6 +82,10 @@ class Engine {
 
  protected:
   Engine(Program program, EngineOptions options);
+
+  // Runs this program once. `rc` arrives with the context, user pointer and engine filled in; the
+  // engine sets the stack bounds, hands `rc` to helpers and stops as soon as a helper asks.
+  [[nodiscard]] virtual Result<uint64_t> execute(const RunArgs& args, RunContext& rc) const = 0;
 
   Program program_;
   EngineOptions options_;  // regions sorted by start

@@ -41,9 +41,18 @@ struct RunContext {
   // Set with fail(): the run ends with an error (kHelperFailed) carrying this message.
   const char* failure = nullptr;
 
+  // Set with tail_call(): when the helper returns, the current program ends and `tail_call_target`
+  // starts on the same context (kernel bpf_tail_call). Engine::run follows the chain.
+  const Engine* tail_call_target = nullptr;
+  int tail_calls_done = 0;  // in this run; bpf_tail_call fails once it reaches kMaxTailCalls
+
   void stop(uint64_t r0) {
     stop_requested = true;
     stop_value = r0;
+  }
+  void tail_call(const Engine* target) {
+    stop_requested = true;
+    tail_call_target = target;
   }
   // Ends the program with an error; `why` must outlive the run (a string literal).
   void fail(const char* why) {
@@ -65,8 +74,11 @@ enum class ArgType : uint8_t {
   kConstMapPtr,           // a map, from lddw map_fd/map_idx
   kPtrToMapKey,           // key_size readable bytes of the map in the preceding argument
   kPtrToMapValue,         // value_size readable bytes of that map
+  kPtrToUninitMapValue,   // value_size writable bytes of that map (pop/peek destination)
   kPtrToMem,              // readable memory; its size is the next argument
+  kPtrToMemOrNull,        // readable memory or NULL; its size is the next argument
   kPtrToUninitMem,        // writable memory, may be uninitialised; its size is the next argument
+  kPtrToUninitMemOrNull,  // writable memory or NULL; its size is the next argument
   kConstSize,             // size (> 0) of the preceding memory argument
   kConstSizeOrZero,       // size (>= 0) of the preceding memory argument
   kPtrToCtx,              // the program's context

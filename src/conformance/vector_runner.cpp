@@ -26,9 +26,10 @@ const HelperTable& conformance_helpers() {
   return table;
 }
 
-Result<uint64_t> run_program(Program program, std::vector<uint8_t>& memory, EngineKind kind) {
+Result<uint64_t> run_program(Program program, std::vector<uint8_t>& memory, EngineKind kind, uint64_t budget = 0) {
   EngineOptions options;
   options.helpers = &conformance_helpers();
+  options.instruction_budget = budget;
   auto engine = create_engine(kind, std::move(program), std::move(options));
   if (!engine) {
     return engine.take_error();
@@ -38,13 +39,13 @@ Result<uint64_t> run_program(Program program, std::vector<uint8_t>& memory, Engi
 
 }  // namespace
 
-VectorOutcome run_vector(const TestVector& vector, EngineKind engine) {
+VectorOutcome run_vector(const TestVector& vector, EngineKind engine, uint64_t instruction_budget) {
   auto program = vector.program();
   if (!program) {
     return {false, program.error().message};
   }
   std::vector<uint8_t> memory = vector.memory;
-  auto r0 = run_program(std::move(*program), memory, engine);
+  auto r0 = run_program(std::move(*program), memory, engine, instruction_budget);
   if (vector.error) {
     if (r0) {
       return {false, fmt::format("expected an error ({}) but the program returned 0x{:x}",

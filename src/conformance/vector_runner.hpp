@@ -18,7 +18,8 @@ struct VectorOutcome {
 };
 
 // Runs an already-parsed vector with the conformance helpers; `memory` starts as the vector's -- mem.
-VectorOutcome run_vector(const TestVector& vector, EngineKind engine);
+// A non-zero `instruction_budget` bounds each run (the fuzzers use it).
+VectorOutcome run_vector(const TestVector& vector, EngineKind engine, uint64_t instruction_budget = 0);
 
 // Parses and runs a .data file; parse and assembly errors are failures naming the file and line.
 VectorOutcome run_vector_file(const std::string& path, EngineKind engine);

@@ -248,7 +248,11 @@ Status Assembler::encode_form(const OpInfo& info, const std::vector<std::string_
     if (!r) {
       return r.take_error();
     }
-    (dst ? insn.dst : insn.src) = *r & 0xf;
+    if (dst) {
+      insn.dst = *r & 0xf;
+    } else {
+      insn.src = *r & 0xf;
+    }
     return {};
   };
   auto set_imm = [&](std::string_view token) -> Status {
@@ -264,7 +268,11 @@ Status Assembler::encode_form(const OpInfo& info, const std::vector<std::string_
     if (!m) {
       return m.take_error();
     }
-    (base_is_dst ? insn.dst : insn.src) = m->first & 0xf;
+    if (base_is_dst) {
+      insn.dst = m->first & 0xf;
+    } else {
+      insn.src = m->first & 0xf;
+    }
     insn.offset = m->second;
     return {};
   };

@@ -76,6 +76,26 @@ bool Engine::in_registered_region(uint64_t addr, uint64_t len, bool write) const
   return false;
 }
 
+Result<uint64_t> Engine::run(const RunArgs& args) const {
+  RunContext rc;
+  rc.ctx = args.ctx;
+  rc.ctx_len = args.ctx == nullptr ? 0 : args.ctx_len;
+  rc.user = args.user;
+  const Engine* current = this;
+  while (true) {
+    rc.engine = current;
+    rc.ctx_writable = current->options_.ctx_writable;
+    rc.stop_requested = false;
+    rc.tail_call_target = nullptr;
+    auto result = current->execute(args, rc);
+    if (!result || rc.tail_call_target == nullptr) {
+      return result;
+    }
+    current = rc.tail_call_target;
+    ++rc.tail_calls_done;
+  }
+}
+
 bool RunContext::accessible(uint64_t addr, uint64_t len, bool write) const {
   auto inside = [&](uint64_t lo, uint64_t size) {
     const uint64_t d = addr - lo;

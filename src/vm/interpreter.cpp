@@ -65,8 +65,8 @@ Error fault_error(const Program& program, size_t pc, const Fault& f, uint64_t bu
 }
 
 template <bool kBudget>
-Result<uint64_t> execute(const Interpreter& engine, const Slot* code, const RunArgs& args, uint8_t* stack,
-                         size_t frame_size) {
+Result<uint64_t> run_loop(const Interpreter& engine, const Slot* code, const RunArgs& args, RunContext& rc,
+                          uint8_t* stack, size_t frame_size) {
   static const void* const kLabels[] = {
 #define BPFRT_LABEL_ADDR(id, opcode, disc, value, mnemonic, form, version) &&L_##id,
       BPFRT_OPCODES(BPFRT_LABEL_ADDR)
@@ -87,13 +87,8 @@ Result<uint64_t> execute(const Interpreter& engine, const Slot* code, const RunA
   const uint64_t packet_len = args.packet != nullptr ? args.packet_len : ctx_len;
   uint64_t budget = options.instruction_budget;
 
-  RunContext rc;
-  rc.ctx = args.ctx;
-  rc.ctx_len = ctx_len;
-  rc.ctx_writable = ctx_writable;
+  rc.stack_lo = stack_lo;
   rc.stack_hi = stack_hi;
-  rc.engine = &engine;
-  rc.user = args.user;
 
   if (options.zero_stack) {
     std::memset(reinterpret_cast<void*>(stack_lo), 0, frame_size);
@@ -488,7 +483,7 @@ Status Interpreter::predecode() {
   return {};
 }
 
-Result<uint64_t> Interpreter::run(const RunArgs& args) const {
+Result<uint64_t> Interpreter::execute(const RunArgs& args, RunContext& rc) const {
   const size_t frame_size = options_.stack_size;
   const size_t stack_bytes = frame_size * kMaxCallFrames;
   alignas(16) uint8_t inline_stack[kInlineStackBytes];
@@ -499,9 +494,9 @@ Result<uint64_t> Interpreter::run(const RunArgs& args) const {
     stack = heap_stack.get();
   }
   if (options_.instruction_budget != 0) {
-    return execute<true>(*this, code_.data(), args, stack, frame_size);
+    return run_loop<true>(*this, code_.data(), args, rc, stack, frame_size);
   }
-  return execute<false>(*this, code_.data(), args, stack, frame_size);
+  return run_loop<false>(*this, code_.data(), args, rc, stack, frame_size);
 }
 
 }  // namespace bpfrt

@@ -27,8 +27,10 @@ class Interpreter final : public Engine {
 
   [[nodiscard]] static Result<std::unique_ptr<Interpreter>> create(Program program, EngineOptions options);
 
-  [[nodiscard]] Result<uint64_t> run(const RunArgs& args) const override;
   EngineKind kind() const override { return EngineKind::kInterpreter; }
+
+ protected:
+  [[nodiscard]] Result<uint64_t> execute(const RunArgs& args, RunContext& rc) const override;
 
  private:
   Interpreter(Program program, EngineOptions options) : Engine(std::move(program), std::move(options)) {}

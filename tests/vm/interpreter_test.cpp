@@ -240,6 +240,34 @@ TEST(Interpreter, ConcurrentRunsShareNothing) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+// Engine::run follows tail calls; the helper sees how many have happened in this run.
+const Engine* g_tail_target = nullptr;
+uint64_t tail_call_helper(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, RunContext* rc) {
+  if (rc->tail_calls_done >= kMaxTailCalls) {
+    return static_cast<uint64_t>(rc->tail_calls_done);
+  }
+  rc->tail_call(g_tail_target);
+  return 0;
+}
+
+TEST(Interpreter, TailCallsReplaceTheProgram) {
+  HelperTable helpers;
+  ASSERT_TRUE(helpers.add({100, "tail", tail_call_helper, HelperPrototype{}}).ok());
+  EngineOptions options;
+  options.helpers = &helpers;
+  auto target = create_engine(EngineKind::kInterpreter, test::must_assemble("mov %r0, 42\nexit"), options);
+  ASSERT_TRUE(target.ok());
+  g_tail_target = target->get();
+  auto caller = create_engine(EngineKind::kInterpreter, test::must_assemble("call 100\nmov %r0, 2\nexit"), options);
+  ASSERT_TRUE(caller.ok());
+  EXPECT_EQ(value_of((*caller)->run(nullptr, 0)), 42u);
+  // A program that tail-calls itself stops after kMaxTailCalls and falls through.
+  auto self = create_engine(EngineKind::kInterpreter, test::must_assemble("call 100\nexit"), options);
+  ASSERT_TRUE(self.ok());
+  g_tail_target = self->get();
+  EXPECT_EQ(value_of((*self)->run(nullptr, 0)), static_cast<uint64_t>(kMaxTailCalls));
+}
+
 TEST(Interpreter, LargeStackFrames) {
   EngineOptions options;
   options.stack_size = 4096;
