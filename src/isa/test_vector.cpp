@@ -22,8 +22,8 @@ std::string_view trim(std::string_view s) {
 std::vector<std::string_view> words(std::string_view s) {
   std::vector<std::string_view> out;
   size_t pos = 0;
-  while ((pos = s.find_first_not_of(" \t\r", pos)) != std::string_view::npos) {
-    const size_t end = std::min(s.find_first_of(" \t\r", pos), s.size());
+  while ((pos = s.find_first_not_of(" \t\r\n", pos)) != std::string_view::npos) {
+    const size_t end = std::min(s.find_first_of(" \t\r\n", pos), s.size());
     out.push_back(s.substr(pos, end - pos));
     pos = end;
   }

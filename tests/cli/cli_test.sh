@@ -58,7 +58,7 @@ expect_error "empty file" "file is empty" "$BPFRT" run "$tmp/empty.bin"
 expect_error "negative vectors" "0 passed, 60 failed" "$BPFRT" conformance "$SHARED/conformance/negative"
 
 # The plug-in protocol: program hex on stdin, memory hex as argument, r0 in hex on stdout.
-check "plugin" "3" "$(printf 'bf 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00' | "$BPFRT" conformance-plugin 'aabbcc')"
+check "plugin" "3" "$(printf 'bf 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00 \n' | "$BPFRT" conformance-plugin 'aabbcc')"
 if printf 'ff 00 00 00 00 00 00 00' | "$BPFRT" conformance-plugin > /dev/null 2>&1; then
   echo "FAIL plugin accepted a bad program"
   failures=$((failures + 1))

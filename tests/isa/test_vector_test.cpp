@@ -68,6 +68,8 @@ TEST(TestVector, ExpectedErrorSection) {
 
 TEST(TestVector, HexBytes) {
   EXPECT_EQ(*parse_hex_bytes("0a1B ff"), (std::vector<uint8_t>{0x0a, 0x1b, 0xff}));
+  // The upstream runner ends the program line with a newline.
+  EXPECT_EQ(*parse_hex_bytes("b7 00\n95 00 \n"), (std::vector<uint8_t>{0xb7, 0x00, 0x95, 0x00}));
   EXPECT_FALSE(parse_hex_bytes("abc").ok());
 }
 
