@@ -16,14 +16,14 @@ namespace bpfrt {
 namespace {
 
 const HelperTable& conformance_helpers() {
-  static const HelperTable table = [] {
+  static const HelperTable kTable = [] {
     HelperTable t;
     if (!add_conformance_helpers(t).ok()) {
       std::abort();  // ids are fixed and distinct: a failure here is a bug
     }
     return t;
   }();
-  return table;
+  return kTable;
 }
 
 Result<uint64_t> run_program(Program program, std::vector<uint8_t>& memory, EngineKind kind, uint64_t budget = 0) {

@@ -63,7 +63,7 @@ std::vector<std::string_view> split_operands(std::string_view rest) {
 
 // Mnemonic -> the operations spelled that way (ALU and jump mnemonics have an imm and a reg form).
 const std::unordered_map<std::string_view, std::vector<const OpInfo*>>& mnemonic_index() {
-  static const auto index = [] {
+  static const auto kIndex = [] {
     std::unordered_map<std::string_view, std::vector<const OpInfo*>> m;
     for (int i = 0; i < kNumOps; ++i) {
       const OpInfo& info = op_info(static_cast<Op>(i));
@@ -71,7 +71,7 @@ const std::unordered_map<std::string_view, std::vector<const OpInfo*>>& mnemonic
     }
     return m;
   }();
-  return index;
+  return kIndex;
 }
 
 // Spellings accepted besides the canonical mnemonic.

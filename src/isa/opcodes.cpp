@@ -29,8 +29,8 @@ std::array<OpcodeSlot, 256> build_index() {
 }
 
 const std::array<OpcodeSlot, 256>& opcode_index() {
-  static const std::array<OpcodeSlot, 256> index = build_index();
-  return index;
+  static const std::array<OpcodeSlot, 256> kIndex = build_index();
+  return kIndex;
 }
 
 int32_t disc_field(const Instruction& insn, Disc disc) {

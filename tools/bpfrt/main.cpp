@@ -23,11 +23,16 @@ int main(int argc, char** argv) {
   if (std::strcmp(name, "bpfrt-conformance-plugin") == 0) {
     return bpfrt::cli::conformance_plugin_main(argc, argv);
   }
-  CLI::App app{"bpfrt: an eBPF runtime (assembler, verifier, interpreter, JIT, maps, loader)"};
-  app.require_subcommand(1);
-  bpfrt::cli::register_isa_commands(app);
-  bpfrt::cli::register_run_command(app);
-  bpfrt::cli::register_conformance_commands(app);
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  try {
+    CLI::App app{"bpfrt: an eBPF runtime (assembler, verifier, interpreter, JIT, maps, loader)"};
+    app.require_subcommand(1);
+    bpfrt::cli::register_isa_commands(app);
+    bpfrt::cli::register_run_command(app);
+    bpfrt::cli::register_conformance_commands(app);
+    CLI11_PARSE(app, argc, argv);
+    return 0;
+  } catch (const std::exception& e) {  // resource exhaustion or a bug: report, never abort silently
+    std::cerr << "bpfrt: fatal: " << e.what() << '\n';
+    return 2;
+  }
 }
