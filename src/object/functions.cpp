@@ -102,7 +102,10 @@ class Relocator {
 
   Status apply(const ElfSection& sec, const ElfRelocation& rel, std::set<std::pair<size_t, size_t>>& done) {
     const ElfSymbol& sym = in_.elf->symbols()[rel.symbol];
-    const std::string sym_name = sym.name.empty() ? fmt::format("#{}", sym.index) : sym.name;
+    const ElfSection* sym_sec = sym.type == STT_SECTION ? in_.elf->section(sym.shndx) : nullptr;
+    const std::string sym_name = !sym.name.empty()    ? sym.name
+                                 : sym_sec != nullptr ? sym_sec->name
+                                                      : fmt::format("#{}", sym.index);
     if (rel.offset % 8 != 0 || rel.offset >= sec.bytes.size()) {
       return code_error(fmt::format("section '{}': relocation against '{}' at offset {} is {}", sec.name, sym_name,
                                     rel.offset, rel.offset % 8 != 0 ? "not on an instruction" : "outside the section"));

@@ -431,6 +431,9 @@ Result<std::vector<GlobalVariable>> collect_globals(const ElfFile& elf, const st
       globals.push_back(std::move(g));
     }
   }
+  std::stable_sort(globals.begin(), globals.end(), [](const GlobalVariable& a, const GlobalVariable& b) {
+    return a.map_index != b.map_index ? a.map_index < b.map_index : a.offset < b.offset;
+  });
   return globals;
 }
 

@@ -130,7 +130,9 @@ Result<Object> ObjectBuilder::build(std::shared_ptr<const std::vector<uint8_t>> 
     }
     auto section = object::classify_section(fn.section);
     if (!section) {
-      return in_program(fn, section.take_error());
+      Error e = section.take_error();
+      e.message = fmt::format("program '{}': {}", fn.name, e.message);
+      return e;
     }
     object::LinkedProgram linked = object::link_program(fns, fi);
     auto program = Program::from_instructions(std::move(linked.insns));
