@@ -15,6 +15,7 @@ int xdp_magic(struct xdp_md *ctx) {
     if (p[i] != magic[i])
       return table[(i + 1) & 15];
   bpf_printk("magic found in a packet of %d bytes", (int)(data_end - data));
+  bpf_trace_printk("magic found\n", sizeof("magic found\n")); /* a literal: .rodata.str1.1 */
   return XDP_TX;
 }
 
