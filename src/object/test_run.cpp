@@ -79,12 +79,12 @@ Result<T> context_from(const std::vector<uint8_t>& ctx_in, const char* name) {
   return out;
 }
 
-// eth_type_trans on the loopback device (address 00:00:00:00:00:00).
+// eth_type_trans on the loopback device, whose address and broadcast address are both all zeros:
+// so ff:ff:ff:ff:ff:ff is PACKET_MULTICAST there, like any group address.
 void classify_ethernet(const std::vector<uint8_t>& pkt, __sk_buff& skb) {
   const uint8_t* dst = pkt.data();
   const bool to_us = std::all_of(dst, dst + ETH_ALEN, [](uint8_t b) { return b == 0; });
-  const bool broadcast = std::all_of(dst, dst + ETH_ALEN, [](uint8_t b) { return b == 0xff; });
-  skb.pkt_type = to_us ? 0 : (dst[0] & 1) ? (broadcast ? 1 : 2) : 3;
+  skb.pkt_type = to_us ? 0 /* PACKET_HOST */ : (dst[0] & 1) ? 2 /* PACKET_MULTICAST */ : 3 /* PACKET_OTHERHOST */;
   uint16_t proto = 0;
   std::memcpy(&proto, pkt.data() + 12, 2);  // network order, as skb->protocol holds it
   const uint16_t host = static_cast<uint16_t>((proto >> 8) | (proto << 8));
@@ -245,6 +245,13 @@ Result<TestRunOutput> run_skb(Runner runner, ProgType type, const TestRunInput& 
   __sk_buff skb = *given;
   skb.len = static_cast<uint32_t>(len);
   classify_ethernet(in.data_in, skb);
+  // As the kernel: an IP packet must hold its whole IP header.
+  const size_t ip_header = skb.family == 2 ? 20 : skb.family == 10 ? 40 : 0;
+  if (size < ETH_HLEN + ip_header) {
+    return input_error(fmt::format("{} packet of {} bytes is shorter than its Ethernet and {} headers ({} bytes)",
+                                   skb.family == 2 ? "an IPv4" : "an IPv6", size, skb.family == 2 ? "IPv4" : "IPv6",
+                                   ETH_HLEN + ip_header));
+  }
   skb.ifindex = given->ifindex != 0 ? given->ifindex : kLoopbackIfindex;
   skb.wire_len = given->wire_len != 0 ? given->wire_len : static_cast<uint32_t>(len);
   skb.data = addr32(buf + start);

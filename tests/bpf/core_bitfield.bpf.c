@@ -5,7 +5,11 @@
 #include <bpf/bpf_helpers.h>
 
 SEC("syscall")
-int tcp_flags(struct tcphdr *tcp) {
+int tcp_flags(struct tcphdr *ctx) {
+  /* The verifier refuses loads through a moved context pointer: read a copy on the stack. */
+  struct tcphdr copy;
+  __builtin_memcpy(&copy, ctx, sizeof(copy));
+  struct tcphdr *tcp = &copy;
   __u32 r = 0;
   r |= BPF_CORE_READ_BITFIELD(tcp, syn) << 0;
   r |= BPF_CORE_READ_BITFIELD(tcp, ack) << 1;

@@ -131,7 +131,7 @@ TEST(TestRun, PacketTypeFollowsTheDestinationMac) {
   const std::string text = "ldxw %r0, [%r1+4]\nexit";
   EXPECT_EQ(run(text, BPF_PROG_TYPE_SCHED_CLS, in)->retval, 0u);  // host
   std::fill(in.data_in.begin(), in.data_in.begin() + 6, 0xff);
-  EXPECT_EQ(run(text, BPF_PROG_TYPE_SCHED_CLS, in)->retval, 1u);  // broadcast
+  EXPECT_EQ(run(text, BPF_PROG_TYPE_SCHED_CLS, in)->retval, 2u);  // broadcast: multicast on loopback
   in.data_in[0] = 0x01;
   EXPECT_EQ(run(text, BPF_PROG_TYPE_SCHED_CLS, in)->retval, 2u);  // multicast
   in.data_in[0] = 0x02;
