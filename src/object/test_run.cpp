@@ -75,7 +75,9 @@ Result<T> context_from(const std::vector<uint8_t>& ctx_in, const char* name) {
     return input_error(fmt::format("ctx_in: {} bytes, larger than struct {} ({} bytes), with non-zero bytes past it",
                                    ctx_in.size(), name, sizeof(T)));
   }
-  std::memcpy(&out, ctx_in.data(), std::min(ctx_in.size(), sizeof(T)));
+  if (!ctx_in.empty()) {
+    std::memcpy(&out, ctx_in.data(), std::min(ctx_in.size(), sizeof(T)));
+  }
   return out;
 }
 
