@@ -73,14 +73,12 @@ void register_run_command(CLI::App& app) {
   run->add_option("--stack-size", args->stack_size, "stack bytes per call frame");
   run->add_flag("--conformance-helpers", args->conformance_helpers,
                 "provide the bpf_conformance helpers 0-5 (always on for .data vectors)");
-  auto* data_in =
-      run->add_option("--data-in", args->object.data_in, "object programs: the packet (BPF_PROG_TEST_RUN data_in)");
+  run->add_option("--data-in", args->object.data_in, "object programs: the packet (BPF_PROG_TEST_RUN data_in)");
   run->add_option("--ctx-in", args->object.ctx_in, "object programs: the context (BPF_PROG_TEST_RUN ctx_in)");
   run->add_option("--data-out", args->object.data_out, "object programs: write the packet after the run here");
   run->add_option("--repeat", args->object.repeat, "object programs: run N times and report the mean duration")
       ->check(CLI::Range(1u, 100000000u));
   run->add_option("--btf", args->object.btf, "object programs: resolve CO-RE against this BTF file");
-  (void)data_in;
   run->callback([args] { run_program_command(*args); });
 }
 
