@@ -129,7 +129,24 @@ std::vector<std::vector<uint8_t>> packets() {
   auto u6 = udp(5353, 0);
   ipv6.insert(ipv6.end(), u6.begin(), u6.end());
   std::vector<uint8_t> zeros(64, 0);
+  // IPv6 with a hop-by-hop and a destination options header before TCP.
+  std::vector<uint8_t> ipv6_ext(40, 0);
+  ipv6_ext[0] = 0x60;
+  ipv6_ext[5] = 16 + 20;
+  ipv6_ext[6] = 0;  // hop-by-hop
+  ipv6_ext[7] = 64;
+  const std::vector<uint8_t> hbh = {60, 0, 1, 4, 0, 0, 0, 0}, dst = {6, 0, 1, 4, 0, 0, 0, 0};
+  ipv6_ext.insert(ipv6_ext.end(), hbh.begin(), hbh.end());
+  ipv6_ext.insert(ipv6_ext.end(), dst.begin(), dst.end());
+  const auto t6 = tcp(22, 0x10);
+  ipv6_ext.insert(ipv6_ext.end(), t6.begin(), t6.end());
+  // 802.1ad outer tag (priority 5, VLAN 100), 802.1Q inner tag (VLAN 7), IPv4.
+  std::vector<uint8_t> qinq = {0xa0, 100, 0x81, 0x00, 0x00, 7, 0x08, 0x00};
+  const auto inner = ipv4(17, 64, 0, udp(53, 4));
+  qinq.insert(qinq.end(), inner.begin(), inner.end());
   return {
+      packet(0x86dd, ipv6_ext),
+      packet(0x88a8, qinq),
       packet(0x0800, ipv4(17, 64, 0, udp(53, 18))),
       packet(0x0800, ipv4(17, 1, 0, udp(4000, 5))),
       packet(0x0800, ipv4(6, 30, 0x10, tcp(23, 0x02))),
