@@ -43,10 +43,15 @@ void register_isa_commands(CLI::App& app) {
 
   auto disasm_file = std::make_shared<std::string>();
   auto indices = std::make_shared<bool>(false);
-  CLI::App* disasm = app.add_subcommand("disasm", "Disassemble raw bytecode, assembly or a .data vector");
+  CLI::App* disasm = app.add_subcommand(
+      "disasm", "Disassemble raw bytecode, assembly, a .data vector or the programs of a BPF object (OBJ.o[:PROG])");
   disasm->add_option("FILE", *disasm_file, "program")->required();
   disasm->add_flag("--indices", *indices, "prefix each instruction with its slot index");
   disasm->callback([disasm_file, indices] {
+    if (is_object_argument(*disasm_file)) {
+      disasm_object_command(*disasm_file, *indices);
+      return;
+    }
     const ProgramInput input = unwrap(load_program_input(*disasm_file));
     std::cout << disassemble(input.program, DisasmOptions{*indices});
   });

@@ -20,9 +20,22 @@ struct RunCommandArgs {
   uint64_t budget = 0;
   size_t stack_size = kDefaultStackSize;
   bool conformance_helpers = false;
+  ObjectRunArgs object;  // --data-in, --ctx-in, --data-out, --repeat, --btf: BPF objects only
 };
 
 void run_program_command(const RunCommandArgs& args) {
+  if (is_object_argument(args.file)) {
+    ObjectRunArgs object = args.object;
+    object.file = args.file;
+    object.engine = args.engine;
+    object.budget = args.budget;
+    run_object_command(object);
+    return;
+  }
+  if (!args.object.data_in.empty() || !args.object.ctx_in.empty() || !args.object.data_out.empty() ||
+      !args.object.btf.empty() || args.object.repeat != 1) {
+    fail("--data-in, --ctx-in, --data-out, --repeat and --btf apply to BPF objects (OBJ.o[:PROG])");
+  }
   ProgramInput input = unwrap(load_program_input(args.file));
   std::vector<uint8_t> memory;
   if (!args.mem_hex.empty()) {
@@ -50,7 +63,8 @@ void run_program_command(const RunCommandArgs& args) {
 
 void register_run_command(CLI::App& app) {
   auto args = std::make_shared<RunCommandArgs>();
-  CLI::App* run = app.add_subcommand("run", "Run a program (.data vector, assembly or raw bytecode) and print r0");
+  CLI::App* run = app.add_subcommand(
+      "run", "Run a program (.data vector, assembly, raw bytecode, or OBJ.o[:PROG] of a BPF object) and print r0");
   run->add_option("FILE", args->file, "program")->required();
   auto* mem = run->add_option("--mem", args->mem_hex, "input memory as hex bytes (r1 points to it, r2 is its size)");
   run->add_option("--mem-file", args->mem_file, "input memory from a file")->excludes(mem);
@@ -59,6 +73,12 @@ void register_run_command(CLI::App& app) {
   run->add_option("--stack-size", args->stack_size, "stack bytes per call frame");
   run->add_flag("--conformance-helpers", args->conformance_helpers,
                 "provide the bpf_conformance helpers 0-5 (always on for .data vectors)");
+  run->add_option("--data-in", args->object.data_in, "object programs: the packet (BPF_PROG_TEST_RUN data_in)");
+  run->add_option("--ctx-in", args->object.ctx_in, "object programs: the context (BPF_PROG_TEST_RUN ctx_in)");
+  run->add_option("--data-out", args->object.data_out, "object programs: write the packet after the run here");
+  run->add_option("--repeat", args->object.repeat, "object programs: run N times and report the mean duration")
+      ->check(CLI::Range(1u, 100000000u));
+  run->add_option("--btf", args->object.btf, "object programs: resolve CO-RE against this BTF file");
   run->callback([args] { run_program_command(*args); });
 }
 

@@ -2,6 +2,7 @@
 // failure by printing "bpfrt: error: ..." to stderr and throwing CLI::RuntimeError with the exit code.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,22 @@ namespace bpfrt::cli {
 void register_isa_commands(CLI::App& app);
 void register_run_command(CLI::App& app);
 void register_conformance_commands(CLI::App& app);
+void register_object_commands(CLI::App& app);
+
+// BPF ELF objects named as OBJ.o or OBJ.o:PROG (cmd_object.cpp).
+struct ObjectRunArgs {
+  std::string file;
+  std::string data_in;
+  std::string ctx_in;
+  std::string data_out;
+  std::string btf;
+  std::string engine = "interp";
+  uint32_t repeat = 1;
+  uint64_t budget = 0;
+};
+bool is_object_argument(const std::string& arg);
+void run_object_command(const ObjectRunArgs& args);
+void disasm_object_command(const std::string& arg, bool indices);
 
 // The plug-in protocol of the upstream bpf_conformance runner.
 int conformance_plugin_main(int argc, char** argv);

@@ -1,0 +1,57 @@
+// A program using the installed bpfrt: opens a BPF object (if given), lists its programs and maps,
+// and runs its first map-free packet program on a UDP packet; without an object, assembles and runs
+// a small program. Exit status 0 on success.
+#include <cstdio>
+#include <vector>
+
+#include <bpfrt/engine.hpp>
+#include <bpfrt/isa.hpp>
+#include <bpfrt/object.hpp>
+#include <bpfrt/test_run.hpp>
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    auto program = bpfrt::assemble_program("mov %r0, 6\nmul %r0, 7\nexit");
+    if (!program) {
+      std::fprintf(stderr, "%s\n", program.error().message.c_str());
+      return 1;
+    }
+    auto engine = bpfrt::create_engine(bpfrt::EngineKind::kInterpreter, std::move(*program));
+    auto r0 = engine ? (*engine)->run(nullptr, 0) : bpfrt::Result<uint64_t>(engine.error());
+    if (!r0) {
+      std::fprintf(stderr, "%s\n", r0.error().message.c_str());
+      return 1;
+    }
+    std::printf("r0 = %llu\n", static_cast<unsigned long long>(*r0));
+    return *r0 == 42 ? 0 : 1;
+  }
+  auto obj = bpfrt::Object::open(argv[1]);
+  if (!obj) {
+    std::fprintf(stderr, "%s\n", obj.error().message.c_str());
+    return 1;
+  }
+  std::printf("object %s (license %s)\n", obj->name().c_str(), obj->license().c_str());
+  for (const auto& m : obj->maps()) {
+    std::printf("  map %s: %s, key %u, value %u, max_entries %u\n", m.name.c_str(),
+                bpfrt::map_type_name(m.type).c_str(), m.key_size, m.value_size, m.max_entries);
+  }
+  int status = 1;
+  for (const auto& p : obj->programs()) {
+    std::printf("  program %s: section %s, type %s, %zu instructions\n", p.name.c_str(), p.section.c_str(),
+                bpfrt::prog_type_name(p.type).c_str(), p.program.size());
+    if (status == 0 || p.uses_maps() || !bpfrt::is_packet_program(p.type)) {
+      continue;
+    }
+    bpfrt::TestRunInput input;
+    input.data_in = {0, 0,  0,  0, 0, 0,  2, 0, 0, 0,  0, 1, 0x08, 0x00, 0x45, 0, 0,  28, 0, 1, 0,
+                     0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,    0x04, 0xd2, 0, 53, 0,  8, 0, 0};
+    auto out = bpfrt::test_run(bpfrt::EngineKind::kInterpreter, p.program, p.type, {}, input);
+    if (!out) {
+      std::fprintf(stderr, "%s\n", out.error().message.c_str());
+      return 1;
+    }
+    std::printf("    ran on a UDP packet: retval %llu\n", static_cast<unsigned long long>(out->retval));
+    status = 0;
+  }
+  return status;
+}
