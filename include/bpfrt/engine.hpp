@@ -52,6 +52,12 @@ struct EngineOptions {
   // Clear each stack frame on entry, so nothing of the host leaks into the program. Verified programs
   // never read stack bytes they did not write and may skip it.
   bool zero_stack = true;
+  // JIT: check every load, store and atomic at run time, as the interpreter does. Turn off only for
+  // programs a verifier has proven safe; out-of-bounds accesses then go unchecked.
+  bool bounds_checks = true;
+  // JIT: per instruction slot, true where a verifier proved the access in bounds, so its check can be
+  // dropped even with bounds_checks on. Empty, or one entry per slot.
+  std::vector<bool> proven_safe;
 };
 
 struct RunArgs {

@@ -17,8 +17,8 @@ struct Fault {
   uint64_t addr = 0;  // kOutOfBounds: the first byte of the access
   uint64_t size = 0;  // kOutOfBounds: access width in bytes
   bool write = false;
-  bool misaligned = false;             // an atomic whose address is not a multiple of its width
-  int64_t callx_target = 0;            // kBadCall: the value the callx register held
+  bool misaligned = false;               // an atomic whose address is not a multiple of its width
+  int64_t callx_target = 0;              // kBadCall: the value the callx register held
   const char* helper_failure = nullptr;  // kHelperFailed: the helper's reason
 };
 

@@ -1,0 +1,246 @@
+#include "vm/jit/jit_analysis.hpp"
+
+#include <optional>
+
+namespace bpfrt {
+namespace {
+
+using Kind = PointerFact::Kind;
+
+constexpr int64_t kMaxTrackedOffset = int64_t{1} << 32;
+
+PointerFact unknown() {
+  return {};
+}
+
+PointerFact join(const PointerFact& a, const PointerFact& b) {
+  if (a == b) {
+    return a;
+  }
+  if (a.kind != Kind::kUnknown && b.kind != Kind::kUnknown) {
+    return {Kind::kStack, 0};
+  }
+  return unknown();
+}
+
+bool is_stack(const PointerFact& f) {
+  return f.kind != Kind::kUnknown;
+}
+
+PointerFact offset_by(PointerFact f, int64_t delta) {
+  if (f.kind == Kind::kStackAt) {
+    f.offset += delta;
+    if (f.offset > kMaxTrackedOffset || f.offset < -kMaxTrackedOffset) {
+      return {Kind::kStack, 0};
+    }
+  }
+  return f;
+}
+
+void clobber_call_registers(RegisterFacts& s) {
+  for (int r = 0; r <= 5; ++r) {
+    s[r] = unknown();
+  }
+}
+
+// The effect of one instruction on the facts.
+void transfer(const Program& program, size_t i, RegisterFacts& s) {
+  const OpInfo& info = *program.op_at(i);
+  const Instruction& insn = program[i];
+  switch (info.form) {
+    case Form::kAluImm:
+    case Form::kAluReg:
+    case Form::kAluUnary:
+      switch (info.id) {
+        case Op::kMov64Reg:
+          s[insn.dst] = s[insn.src];
+          break;
+        case Op::kAdd64Imm:
+          s[insn.dst] = offset_by(s[insn.dst], insn.imm);
+          break;
+        case Op::kSub64Imm:
+          s[insn.dst] = offset_by(s[insn.dst], -static_cast<int64_t>(insn.imm));
+          break;
+        case Op::kAdd64Reg:
+          // Pointer plus scalar stays a pointer; the amount is unknown.
+          s[insn.dst] = is_stack(s[insn.dst]) != is_stack(s[insn.src]) ? PointerFact{Kind::kStack, 0} : unknown();
+          break;
+        case Op::kSub64Reg:
+          s[insn.dst] = is_stack(s[insn.dst]) && !is_stack(s[insn.src]) ? PointerFact{Kind::kStack, 0} : unknown();
+          break;
+        default:
+          s[insn.dst] = unknown();
+          break;
+      }
+      break;
+    case Form::kEndian:
+    case Form::kLoad:
+    case Form::kLddw:
+      s[insn.dst] = unknown();
+      break;
+    case Form::kAtomic:
+      if (info.id == Op::kAtomicCmpxchg64 || info.id == Op::kAtomicCmpxchg32) {
+        s[0] = unknown();
+      } else if ((insn.imm & op::kAtomicFetch) != 0) {
+        s[insn.src] = unknown();
+      }
+      break;
+    case Form::kLdAbs:
+    case Form::kLdInd:
+      s[0] = unknown();
+      break;
+    case Form::kCallHelper:
+    case Form::kCallKfunc:
+    case Form::kCallx:
+    case Form::kCallLocal:  // r6-r10 come back as they were
+      clobber_call_registers(s);
+      break;
+    default:
+      break;
+  }
+}
+
+size_t next_slot(const Program& program, size_t i) {
+  return i + (program.op_at(i)->form == Form::kLddw ? 2 : 1);
+}
+
+// The slot a jump or local call at i lands on.
+size_t target_of(const Program& program, size_t i) {
+  const Instruction& insn = program[i];
+  const Form form = program.op_at(i)->form;
+  const int64_t delta = form == Form::kJa32 || form == Form::kCallLocal ? insn.imm : insn.offset;
+  return static_cast<size_t>(static_cast<int64_t>(i) + 1 + delta);
+}
+
+RegisterFacts entry_facts() {
+  RegisterFacts s{};
+  s[kFramePointer] = {Kind::kStackAt, 0};
+  return s;
+}
+
+}  // namespace
+
+bool ends_block(Form form) {
+  switch (form) {
+    case Form::kJa:
+    case Form::kJa32:
+    case Form::kJmpImm:
+    case Form::kJmpReg:
+    case Form::kCallHelper:
+    case Form::kCallLocal:
+    case Form::kCallKfunc:
+    case Form::kCallx:
+    case Form::kExit:
+      return true;
+    default:
+      return false;
+  }
+}
+
+ProgramAnalysis analyze_program(const Program& program) {
+  const size_t n = program.size();
+  ProgramAnalysis a;
+  a.leader.assign(n, false);
+  a.block_insns.assign(n, 0);
+  a.call_target.assign(n, false);
+  a.base.assign(n, PointerFact{});
+  a.leader[0] = true;
+  for (size_t i = 0; i < n; i = next_slot(program, i)) {
+    const Form form = program.op_at(i)->form;
+    if (form == Form::kJa || form == Form::kJa32 || form == Form::kJmpImm || form == Form::kJmpReg ||
+        form == Form::kCallLocal) {
+      a.leader[target_of(program, i)] = true;
+    }
+    if (form == Form::kCallLocal) {
+      a.call_target[target_of(program, i)] = true;
+      a.has_local_calls = true;
+    }
+    if (ends_block(form) && i + 1 < n) {
+      a.leader[i + 1] = true;
+    }
+  }
+
+  // Block extents: each leader's block runs up to the next leader or a block-ending instruction.
+  std::vector<size_t> block_last(n, 0);
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    uint32_t count = 0;
+    while (true) {
+      ++count;
+      const size_t next = next_slot(program, j);
+      if (ends_block(program.op_at(j)->form) || next >= n || a.leader[next]) {
+        break;
+      }
+      j = next;
+    }
+    a.block_insns[i] = count;
+    block_last[i] = j;
+    i = next_slot(program, j);
+  }
+
+  // Forward dataflow to a fixpoint; blocks never reached keep no facts (and so no dropped checks).
+  std::vector<std::optional<RegisterFacts>> in(n);
+  std::vector<size_t> work;
+  auto merge_into = [&](size_t block, const RegisterFacts& facts) {
+    if (!in[block]) {
+      in[block] = facts;
+      work.push_back(block);
+      return;
+    }
+    RegisterFacts joined;
+    for (int r = 0; r < kNumRegisters; ++r) {
+      joined[r] = join((*in[block])[r], facts[r]);
+    }
+    if (joined != *in[block]) {
+      in[block] = joined;
+      work.push_back(block);
+    }
+  };
+  merge_into(0, entry_facts());
+  for (size_t i = 0; i < n; ++i) {
+    if (a.call_target[i]) {
+      merge_into(i, entry_facts());
+    }
+  }
+  while (!work.empty()) {
+    const size_t block = work.back();
+    work.pop_back();
+    RegisterFacts s = *in[block];
+    size_t j = block;
+    for (;; j = next_slot(program, j)) {
+      transfer(program, j, s);
+      if (j == block_last[block]) {
+        break;
+      }
+    }
+    const Form form = program.op_at(j)->form;
+    if (form == Form::kJa || form == Form::kJa32 || form == Form::kJmpImm || form == Form::kJmpReg) {
+      merge_into(target_of(program, j), s);
+    }
+    if (form != Form::kJa && form != Form::kJa32 && form != Form::kExit && next_slot(program, j) < n) {
+      merge_into(next_slot(program, j), s);
+    }
+  }
+
+  for (size_t block = 0; block < n; block = next_slot(program, block_last[block])) {
+    if (!in[block]) {
+      continue;
+    }
+    RegisterFacts s = *in[block];
+    for (size_t j = block;; j = next_slot(program, j)) {
+      const Form form = program.op_at(j)->form;
+      if (form == Form::kLoad) {
+        a.base[j] = s[program[j].src];
+      } else if (form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
+        a.base[j] = s[program[j].dst];
+      }
+      transfer(program, j, s);
+      if (j == block_last[block]) {
+        break;
+      }
+    }
+  }
+  return a;
+}
+
+}  // namespace bpfrt

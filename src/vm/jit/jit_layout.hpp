@@ -1,0 +1,85 @@
+// What JIT'd code and the JIT engine agree on: the per-run JitState the code reads through r12, how
+// a run ended, and which x86-64 register holds each BPF register.
+//
+// Register mapping (as in the Linux x86-64 JIT): R0 rax; R1-R5 rdi, rsi, rdx, rcx, r8, the SysV
+// argument registers, so a helper call needs no shuffling; R6-R9 rbx, r13, r14, r15 (callee-saved, so
+// they survive helper calls); R10 rbp. r12 holds the JitState for the whole run; r9, r10 and r11 are
+// scratch (r9 carries the RunContext to helpers as their sixth argument).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "bpfrt/helper.hpp"
+
+namespace bpfrt {
+
+class Engine;
+
+// How the JIT'd code ended. Everything but kReturn leaves the reason in JitState.
+enum class JitExit : uint32_t {
+  kReturn = 0,    // exit from the main frame (or a short legacy packet load: r0 = 0)
+  kOutOfBounds,   // fault_insn, fault_access, fault_addr
+  kMisaligned,    // atomic access: fault_insn, fault_access, fault_addr
+  kBudget,        // fault_insn: the instruction that did not get to run
+  kCallDepth,     // fault_insn
+  kBadCall,       // fault_insn, fault_addr = the callx register's value
+  kHelperStopped  // fault_insn; RunContext says why (stop value, failure or tail call)
+};
+
+// The index into the per-width bound tables for an access of 1, 2, 4 or 8 bytes.
+constexpr int width_index(int bytes) {
+  return bytes == 1 ? 0 : bytes == 2 ? 1 : bytes == 4 ? 2 : 3;
+}
+
+struct JitState {
+  // Set by the engine before each run.
+  uint64_t ctx = 0;          // r1 on entry
+  uint64_t ctx_len = 0;      // r2 on entry
+  uint64_t stack_hi = 0;     // r10 on entry: the top of the main frame
+  uint64_t deepest_r10 = 0;  // r10 of the last frame (kMaxCallFrames deep): a call from it fails
+  RunContext* rc = nullptr;
+  const Engine* engine = nullptr;
+  uint64_t packet = 0;      // legacy packet loads read here
+  uint64_t packet_len = 0;  //
+  uint64_t budget = 0;      // instructions left, when the program counts them
+  // Checked accesses: [ctx_lo, ctx_last[w]] and [r10 - frame, stack_last[w]] are the start addresses
+  // of in-bounds accesses of width index w. With no context ctx_lo is ~0 and ctx_last 0 (empty).
+  uint64_t ctx_lo = 0;
+  uint64_t ctx_last[4] = {};
+  uint64_t stack_last[4] = {};
+  // Written by the code.
+  uint64_t saved_rsp = 0;   // rsp after the prologue: fault exits unwind local calls to it
+  uint64_t fault_addr = 0;  // the faulting address, or the callx target
+  JitExit exit = JitExit::kReturn;
+  uint32_t fault_insn = 0;
+  uint32_t fault_access = 0;  // width in bytes | (write ? 0x100 : 0)
+};
+
+// Field offsets as the emitter addresses them ([r12 + offset]).
+namespace jit_off {
+inline constexpr int32_t kCtx = offsetof(JitState, ctx);
+inline constexpr int32_t kCtxLen = offsetof(JitState, ctx_len);
+inline constexpr int32_t kStackHi = offsetof(JitState, stack_hi);
+inline constexpr int32_t kDeepestR10 = offsetof(JitState, deepest_r10);
+inline constexpr int32_t kRc = offsetof(JitState, rc);
+inline constexpr int32_t kEngine = offsetof(JitState, engine);
+inline constexpr int32_t kPacket = offsetof(JitState, packet);
+inline constexpr int32_t kPacketLen = offsetof(JitState, packet_len);
+inline constexpr int32_t kBudget = offsetof(JitState, budget);
+inline constexpr int32_t kCtxLo = offsetof(JitState, ctx_lo);
+inline constexpr int32_t kCtxLast = offsetof(JitState, ctx_last);
+inline constexpr int32_t kStackLast = offsetof(JitState, stack_last);
+inline constexpr int32_t kSavedRsp = offsetof(JitState, saved_rsp);
+inline constexpr int32_t kFaultAddr = offsetof(JitState, fault_addr);
+inline constexpr int32_t kExit = offsetof(JitState, exit);
+inline constexpr int32_t kFaultInsn = offsetof(JitState, fault_insn);
+inline constexpr int32_t kFaultAccess = offsetof(JitState, fault_access);
+inline constexpr int32_t kRcStackLo = offsetof(RunContext, stack_lo);
+inline constexpr int32_t kRcStopRequested = offsetof(RunContext, stop_requested);
+}  // namespace jit_off
+
+// The signature of a compiled program.
+using JitEntry = uint64_t (*)(JitState* state);
+
+}  // namespace bpfrt
