@@ -127,8 +127,7 @@ std::optional<std::string> clobbered_read(const Program& program, const HelperTa
     if (is_call(info.form)) {
       out |= kArgRegs;
     }
-    const int64_t delta =
-        info.form == Form::kJa32 || info.form == Form::kCallLocal ? insn.imm : insn.offset;
+    const int64_t delta = info.form == Form::kJa32 || info.form == Form::kCallLocal ? insn.imm : insn.offset;
     const auto target = static_cast<size_t>(static_cast<int64_t>(i) + 1 + delta);
     switch (info.form) {
       case Form::kExit:
@@ -209,7 +208,8 @@ std::optional<std::string> stack_address_escapes(const Program& program) {
   return std::nullopt;
 }
 
-EngineOutcome run_engine(Result<std::unique_ptr<Engine>> engine, uint8_t* buffer, std::span<const uint8_t> memory) {
+EngineOutcome run_engine(Result<std::unique_ptr<Engine>> engine, uint8_t* buffer, std::span<const uint8_t> memory,
+                         std::span<uint8_t> region, const std::vector<uint8_t>& region_start) {
   EngineOutcome out;
   if (!engine) {
     out.result = engine.take_error();
@@ -219,8 +219,10 @@ EngineOutcome run_engine(Result<std::unique_ptr<Engine>> engine, uint8_t* buffer
   if (!memory.empty()) {
     std::memcpy(buffer, memory.data(), memory.size());
   }
+  std::copy(region_start.begin(), region_start.end(), region.begin());
   out.result = (*engine)->run(memory.empty() ? nullptr : buffer, memory.size());
   out.memory.assign(buffer, buffer + memory.size());
+  out.region.assign(region.begin(), region.end());
   return out;
 }
 
@@ -263,12 +265,15 @@ std::string normalize_addresses(const std::string& message, uint64_t lo, uint64_
 }
 
 DifferentialOutcome compare_engines(const Program& program, const EngineOptions& options,
-                                    std::span<const uint8_t> memory, const JitCompileOptions& jit_options) {
+                                    std::span<const uint8_t> memory, const JitCompileOptions& jit_options,
+                                    std::span<uint8_t> region) {
   // One buffer for both runs, so context addresses (and messages naming them) are the same.
   std::vector<uint8_t> buffer(std::max<size_t>(memory.size(), 1));
+  const std::vector<uint8_t> region_start(region.begin(), region.end());
   DifferentialOutcome out;
-  out.interp = run_engine(create_engine(EngineKind::kInterpreter, program, options), buffer.data(), memory);
-  out.jit = run_engine(create_jit_engine(program, options, jit_options), buffer.data(), memory);
+  out.interp = run_engine(create_engine(EngineKind::kInterpreter, program, options), buffer.data(), memory, region,
+                          region_start);
+  out.jit = run_engine(create_jit_engine(program, options, jit_options), buffer.data(), memory, region, region_start);
 
   const auto ctx = reinterpret_cast<uint64_t>(buffer.data());
   auto same_result = [&](const Result<uint64_t>& a, const Result<uint64_t>& b) {
@@ -285,18 +290,25 @@ DifferentialOutcome compare_engines(const Program& program, const EngineOptions&
   };
   if (out.interp.created != out.jit.created || !same_result(out.interp.result, out.jit.result)) {
     out.same = false;
-    out.difference = fmt::format("interpreter: {}\njit:         {}", describe(out.interp.result),
-                                 describe(out.jit.result));
+    out.difference =
+        fmt::format("interpreter: {}\njit:         {}", describe(out.interp.result), describe(out.jit.result));
     return out;
   }
-  if (out.interp.memory != out.jit.memory) {
+  auto compare_bytes = [&](const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, const char* what) {
+    if (a == b) {
+      return;
+    }
     size_t first = 0;
-    while (out.interp.memory[first] == out.jit.memory[first]) {
+    while (a[first] == b[first]) {
       ++first;
     }
     out.same = false;
-    out.difference = fmt::format("memory differs from byte {}: interpreter 0x{:02x}, jit 0x{:02x} ({})", first,
-                                 out.interp.memory[first], out.jit.memory[first], describe(out.interp.result));
+    out.difference = fmt::format("{} differs from byte {}: interpreter 0x{:02x}, jit 0x{:02x} ({})", what, first,
+                                 a[first], b[first], describe(out.interp.result));
+  };
+  compare_bytes(out.interp.memory, out.jit.memory, "memory");
+  if (out.same) {
+    compare_bytes(out.interp.region, out.jit.region, "region");
   }
   return out;
 }

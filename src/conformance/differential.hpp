@@ -15,6 +15,7 @@
 #include <string>
 
 #include "bpfrt/engine.hpp"
+
 #include "vm/jit/jit_compiler.hpp"
 
 namespace bpfrt {
@@ -25,7 +26,8 @@ std::optional<std::string> differential_hazard(const Program& program, const Hel
 struct EngineOutcome {
   bool created = false;
   Result<uint64_t> result = uint64_t{0};  // the creation error when !created
-  std::vector<uint8_t> memory;             // the context buffer after the run
+  std::vector<uint8_t> memory;            // the context buffer after the run
+  std::vector<uint8_t> region;            // the region after the run
 };
 
 struct DifferentialOutcome {
@@ -37,9 +39,12 @@ struct DifferentialOutcome {
 
 // Runs `program` in the interpreter and in the JIT (compiled with `jit_options`) over copies of
 // `memory` placed at the same address, and compares. Error messages are compared with addresses
-// outside the context replaced (stack addresses differ between engines).
+// outside the context replaced (stack addresses differ between engines). `region`, if given, is
+// memory outside the context the program may write (a registered region): it is restored to its
+// contents before each run and compared after, like the context.
 DifferentialOutcome compare_engines(const Program& program, const EngineOptions& options,
-                                    std::span<const uint8_t> memory, const JitCompileOptions& jit_options);
+                                    std::span<const uint8_t> memory, const JitCompileOptions& jit_options,
+                                    std::span<uint8_t> region = {});
 
 // The message with every "0x..." address that lies outside [lo, hi) replaced by "0x?".
 std::string normalize_addresses(const std::string& message, uint64_t lo, uint64_t hi);

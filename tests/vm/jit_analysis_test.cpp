@@ -1,9 +1,10 @@
 // The JIT's program analysis: basic blocks and their instruction counts, local-call targets, and the
 // stack-pointer facts that let accesses skip their checks (which must never be wrong).
+#include "vm/jit/jit_analysis.hpp"
+
 #include <gtest/gtest.h>
 
 #include "test_util.hpp"
-#include "vm/jit/jit_analysis.hpp"
 
 namespace bpfrt {
 namespace {
@@ -12,13 +13,13 @@ using Kind = PointerFact::Kind;
 
 TEST(JitAnalysis, BlocksAndCounts) {
   const Program p = test::must_assemble(
-      "mov %r0, 0\n"           // 0  block 0: 0-1 (ends at the jump)
-      "jeq %r1, 0, out\n"      // 1
-      "lddw %r2, 5\n"          // 2-3 block 2: lddw counts once
-      "call local f\n"         // 4
-      "out: exit\n"            // 5  block 5
-      "f: add %r0, 1\n"        // 6  block 6
-      "exit\n");               // 7
+      "mov %r0, 0\n"       // 0  block 0: 0-1 (ends at the jump)
+      "jeq %r1, 0, out\n"  // 1
+      "lddw %r2, 5\n"      // 2-3 block 2: lddw counts once
+      "call local f\n"     // 4
+      "out: exit\n"        // 5  block 5
+      "f: add %r0, 1\n"    // 6  block 6
+      "exit\n");           // 7
   const ProgramAnalysis a = analyze_program(p);
   EXPECT_EQ(a.leader, (std::vector<bool>{true, false, true, false, false, true, true, false}));
   EXPECT_EQ(a.block_insns[0], 2u);
@@ -31,19 +32,19 @@ TEST(JitAnalysis, BlocksAndCounts) {
 
 TEST(JitAnalysis, StackPointerFacts) {
   const Program p = test::must_assemble(
-      "mov %r2, %r10\n"        // 0
-      "add %r2, -16\n"         // 1
-      "stdw [%r2+8], 1\n"      // 2: r2 = r10-16
-      "mov %r3, %r2\n"         // 3
-      "add %r3, %r4\n"         // 4
-      "stdw [%r3+0], 1\n"      // 5: r3 = r10 + unknown
-      "jeq %r1, 0, l\n"        // 6
-      "add %r2, 8\n"           // 7
-      "l: stdw [%r2+0], 1\n"   // 8: r10-16 or r10-8: not exact
-      "call local f\n"         // 9
-      "exit\n"                 // 10
-      "f: stdw [%r2+0], 1\n"   // 11: a callee knows nothing of its caller's registers
-      "stdw [%r10-8], 1\n"     // 12
+      "mov %r2, %r10\n"       // 0
+      "add %r2, -16\n"        // 1
+      "stdw [%r2+8], 1\n"     // 2: r2 = r10-16
+      "mov %r3, %r2\n"        // 3
+      "add %r3, %r4\n"        // 4
+      "stdw [%r3+0], 1\n"     // 5: r3 = r10 + unknown
+      "jeq %r1, 0, l\n"       // 6
+      "add %r2, 8\n"          // 7
+      "l: stdw [%r2+0], 1\n"  // 8: r10-16 or r10-8: not exact
+      "call local f\n"        // 9
+      "exit\n"                // 10
+      "f: stdw [%r2+0], 1\n"  // 11: a callee knows nothing of its caller's registers
+      "stdw [%r10-8], 1\n"    // 12
       "exit\n");
   const ProgramAnalysis a = analyze_program(p);
   EXPECT_EQ(a.base[2].kind, Kind::kStackAt);
@@ -60,8 +61,8 @@ TEST(JitAnalysis, CallsClobberArgumentRegistersButKeepCalleeSaved) {
       "mov %r6, %r10\n"
       "mov %r1, %r10\n"
       "call local f\n"
-      "stdw [%r6-8], 1\n"      // 3: r6 survives the call
-      "stdw [%r1-8], 1\n"      // 4: r1 does not
+      "stdw [%r6-8], 1\n"  // 3: r6 survives the call
+      "stdw [%r1-8], 1\n"  // 4: r1 does not
       "exit\n"
       "f: mov %r6, 0\n"
       "exit\n");
@@ -74,7 +75,7 @@ TEST(JitAnalysis, LoopsReachAFixpoint) {
   const Program p = test::must_assemble(
       "mov %r2, %r10\n"
       "loop: add %r2, -8\n"
-      "stdw [%r2+0], 1\n"      // 2: the offset changes every iteration
+      "stdw [%r2+0], 1\n"  // 2: the offset changes every iteration
       "jne %r2, %r1, loop\n"
       "exit\n");
   const ProgramAnalysis a = analyze_program(p);

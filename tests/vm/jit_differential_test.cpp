@@ -79,9 +79,7 @@ class CaseProgram {
   ProgramBuilder& body() { return b_; }
   int base() const { return base_; }
   // stxdw [base + 8 * slot], reg
-  void record(int reg) {
-    b_.emit(Op::kStxDw, base_, reg, static_cast<int16_t>(8 * slots_++));
-  }
+  void record(int reg) { b_.emit(Op::kStxDw, base_, reg, static_cast<int16_t>(8 * slots_++)); }
   int16_t next_slot_offset() const { return static_cast<int16_t>(8 * slots_); }
   void skip_slot() { ++slots_; }
   Program finish(size_t* memory_size) {
@@ -360,8 +358,8 @@ TEST(JitDifferential, ReadOnlyContextAndRegions) {
         b.emit(Op::kMov64Imm, 0, 0, 0, 1).exit();
         auto program = Program::from_instructions(b.instructions());
         ASSERT_TRUE(program.ok());
-        expect_same(*program, 32, fmt::format("{} {} offset {}", info->mnemonic, region ? "region" : "ctx", off),
-                    true, options);
+        expect_same(*program, 32, fmt::format("{} {} offset {}", info->mnemonic, region ? "region" : "ctx", off), true,
+                    options);
       }
     }
   }
@@ -475,7 +473,7 @@ TEST(JitDifferentialHarness, Hazards) {
   auto hazard = [&](const char* text) { return differential_hazard(test::must_assemble(text), &helpers); };
   EXPECT_FALSE(hazard("mov %r1, 1\ncall 3\nmov %r1, 2\ncall 3\nexit"));
   EXPECT_TRUE(hazard("mov %r1, 1\ncall 3\ncall 3\nexit"));  // sqrti reads r1 again
-  EXPECT_FALSE(hazard("call 2\ncall 2\nexit"));              // no_op reads nothing
+  EXPECT_FALSE(hazard("call 2\ncall 2\nexit"));             // no_op reads nothing
   EXPECT_TRUE(hazard("call 2\nmov %r0, %r5\nexit"));
   EXPECT_TRUE(hazard("mov %r0, %r10\nexit"));
   EXPECT_TRUE(hazard("mov %r2, %r10\nstxdw [%r1+0], %r2\nmov %r0, 0\nexit"));

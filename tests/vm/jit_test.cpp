@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "bpfrt/engine.hpp"
+
 #include "helpers/conformance_helpers.hpp"
 #include "test_util.hpp"
 #include "vm/jit/jit_engine.hpp"
@@ -44,8 +45,9 @@ TEST(Jit, OutOfBoundsAccessNamesTheInstruction) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kOutOfBounds);
   EXPECT_EQ(r.error().insn, 1u);
-  EXPECT_EQ(r.error().message, fmt::format("instruction 1 (ldxdw %r0, [%r1+4]): out-of-bounds read of 8 bytes at 0x{:x}",
-                                           reinterpret_cast<uint64_t>(mem.data()) + 4));
+  EXPECT_EQ(r.error().message,
+            fmt::format("instruction 1 (ldxdw %r0, [%r1+4]): out-of-bounds read of 8 bytes at 0x{:x}",
+                        reinterpret_cast<uint64_t>(mem.data()) + 4));
   EXPECT_FALSE(jit_run("stdw [%r10-520], 1\nexit").ok());
   EXPECT_FALSE(jit_run("ldxb %r0, [%r10]\nexit").ok());
   EXPECT_FALSE(jit_run("mov %r1, 0\nldxw %r0, [%r1]\nexit").ok());
@@ -154,9 +156,9 @@ TEST(Jit, HelpersStopsAndFailures) {
   EXPECT_EQ(value_of(jit_run("mov %r1, 0\ncall 5\nmov %r0, 2\nexit", nullptr, options)), 0u);
   EXPECT_EQ(value_of(jit_run("mov %r1, 3\ncall 5\nmov %r0, 2\nexit", nullptr, options)), 2u);
   // Stopping from inside a local call ends the whole program.
-  EXPECT_EQ(value_of(jit_run("call local f\nmov %r0, 2\nexit\nf: mov %r1, 0\ncall 5\nmov %r0, 3\nexit", nullptr,
-                             options)),
-            0u);
+  EXPECT_EQ(
+      value_of(jit_run("call local f\nmov %r0, 2\nexit\nf: mov %r1, 0\ncall 5\nmov %r0, 3\nexit", nullptr, options)),
+      0u);
   // Helpers see the callee's frame as accessible (memfrob of a stack buffer inside a local call).
   EXPECT_EQ(value_of(jit_run("call local f\nexit\nf: stdw [%r10-8], 0x4b\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 1\n"
                              "call 1\nldxb %r0, [%r10-8]\nexit",
@@ -221,8 +223,9 @@ TEST(Jit, TailCallsReplaceTheProgram) {
     auto target = create_engine(target_kind, test::must_assemble("mov %r0, 42\nexit"), options);
     ASSERT_TRUE(target.ok());
     g_tail_target = target->get();
-    auto caller = create_engine(EngineKind::kJit, test::must_assemble("call local f\nmov %r0, 2\nexit\n"
-                                                                      "f: call 100\nmov %r0, 3\nexit"),
+    auto caller = create_engine(EngineKind::kJit,
+                                test::must_assemble("call local f\nmov %r0, 2\nexit\n"
+                                                    "f: call 100\nmov %r0, 3\nexit"),
                                 options);
     ASSERT_TRUE(caller.ok());
     EXPECT_EQ(value_of((*caller)->run(nullptr, 0)), 42u);

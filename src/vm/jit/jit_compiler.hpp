@@ -11,6 +11,7 @@
 #include "bpfrt/engine.hpp"
 
 #include "vm/jit/code_buffer.hpp"
+#include "vm/jit/jit_layout.hpp"
 
 namespace bpfrt {
 
@@ -39,6 +40,7 @@ struct JitStats {
 struct JitCode {
   CodeBuffer code;
   JitStats stats;
+  JitNeeds needs;
 };
 
 // True if this CPU has BMI2.

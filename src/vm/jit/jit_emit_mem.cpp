@@ -63,6 +63,8 @@ Xbyak::Address Emitter::access(const Insn& in, int base, int width, bool write, 
     const bool stack_first = analysis_.base[in.index].kind != PointerFact::Kind::kUnknown || !ctx_ok;
     Xbyak::Label& slow = new_label();
     Xbyak::Label& resume = new_label();
+    needs_.ctx_bounds = true;
+    needs_.stack_bounds = true;
     if (stack_first) {
       // lea r10, [rbp - frame]; cmp r11, r10; jb slow; cmp r11, [stack_last]; ja slow
       lea(r10, ptr[rbp - frame_]);

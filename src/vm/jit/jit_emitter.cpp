@@ -252,6 +252,8 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       leader_(program_.size()),
       counted_(budgeted_ ? program_.size() : 0) {
   setDefaultJmpNEAR(true);
+  needs_.budget = budgeted_;
+  needs_.depth = analysis.has_local_calls;
 }
 
 void Emitter::emit_program() {
@@ -467,7 +469,7 @@ Result<JitCode> compile_jit(const JitInput& input, const JitCompileOptions& opti
     if (!buffer) {
       return buffer.take_error();
     }
-    return JitCode{std::move(*buffer), emitter.stats()};
+    return JitCode{std::move(*buffer), emitter.stats(), emitter.needs()};
   } catch (const Xbyak::Error& e) {
     return make_error(ErrorCode::kUnsupported, fmt::format("JIT code generation failed: {}", e.what()));
   } catch (const std::bad_alloc&) {

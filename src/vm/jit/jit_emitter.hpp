@@ -36,6 +36,7 @@ class Emitter : public Xbyak::CodeGenerator {
   // Emits the whole program. Throws Xbyak::Error on assembler failure (compile_jit catches it).
   void emit_program();
   const JitStats& stats() const { return stats_; }
+  const JitNeeds& needs() const { return needs_; }
 
   // One handler per instruction family; `arg` is the table's selector (AluOp, Cond, ...).
   using Handler = void (Emitter::*)(const Insn&, uint8_t arg);
@@ -125,6 +126,7 @@ class Emitter : public Xbyak::CodeGenerator {
   bool uses_callx_ = false;
   bool counting_ = false;  // emitting a counted copy: every block end jumps back to the normal copy
   JitStats stats_;
+  JitNeeds needs_;
 };
 
 }  // namespace bpfrt

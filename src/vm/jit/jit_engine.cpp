@@ -98,6 +98,7 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
   }
   code_ = std::move(compiled->code);
   stats_ = compiled->stats;
+  needs_ = compiled->needs;
   entry_ = reinterpret_cast<JitEntry>(const_cast<uint8_t*>(code_.data()));
   return {};
 }
@@ -116,23 +117,34 @@ Result<uint64_t> JitEngine::execute(const RunArgs& args, RunContext& rc) const {
   const uint64_t ctx = reinterpret_cast<uint64_t>(args.ctx);
   const uint64_t ctx_len = args.ctx == nullptr ? 0 : args.ctx_len;
 
-  JitState state;
+  JitState state;  // only the fields this program's code reads
   state.ctx = ctx;
   state.ctx_len = ctx_len;
   state.stack_hi = hi;
-  state.deepest_r10 = hi - (kMaxCallFrames - 1) * frame;
   state.rc = &rc;
   state.engine = this;
   state.packet = args.packet != nullptr ? reinterpret_cast<uint64_t>(args.packet) : ctx;
   state.packet_len = args.packet != nullptr ? args.packet_len : ctx_len;
-  state.budget = options_.instruction_budget;
-  state.ctx_lo = ctx == 0 ? std::numeric_limits<uint64_t>::max() : ctx;
-  for (int w = 0; w < 4; ++w) {
-    const uint64_t width = uint64_t{1} << w;
-    // The last start address of an in-bounds access; a context shorter than the access has none.
-    const uint64_t room = std::numeric_limits<uint64_t>::max() - ctx;  // never wrap past the top
-    state.ctx_last[w] = ctx == 0 || ctx_len < width ? 0 : ctx + std::min(ctx_len - width, room);
-    state.stack_last[w] = hi - width;
+  state.exit = JitExit::kReturn;
+  if (needs_.depth) {
+    state.deepest_r10 = hi - (kMaxCallFrames - 1) * frame;
+  }
+  if (needs_.budget) {
+    state.budget = options_.instruction_budget;
+  }
+  if (needs_.ctx_bounds) {
+    // A context running past the top of the address space is cut there.
+    const uint64_t end = ctx + ctx_len < ctx ? std::numeric_limits<uint64_t>::max() : ctx + ctx_len;
+    state.ctx_lo = ctx == 0 ? std::numeric_limits<uint64_t>::max() : ctx;
+    for (int w = 0; w < 4; ++w) {
+      const uint64_t width = uint64_t{1} << w;
+      state.ctx_last[w] = ctx_len < width ? 0 : end - width;
+    }
+  }
+  if (needs_.stack_bounds) {
+    for (int w = 0; w < 4; ++w) {
+      state.stack_last[w] = hi - (uint64_t{1} << w);
+    }
   }
   rc.stack_lo = hi - frame;
   rc.stack_hi = hi;
@@ -148,16 +160,14 @@ Result<uint64_t> JitEngine::execute(const RunArgs& args, RunContext& rc) const {
 
 Error JitEngine::exit_error(const JitState& state, const RunContext& rc) const {
   Fault fault;
-  fault.addr = state.fault_addr;
-  fault.size = state.fault_access & 0xff;
-  fault.write = (state.fault_access & 0x100) != 0;
   switch (state.exit) {
     case JitExit::kOutOfBounds:
-      fault.code = ErrorCode::kOutOfBounds;
-      break;
     case JitExit::kMisaligned:
       fault.code = ErrorCode::kOutOfBounds;
-      fault.misaligned = true;
+      fault.misaligned = state.exit == JitExit::kMisaligned;
+      fault.addr = state.fault_addr;
+      fault.size = state.fault_access & 0xff;
+      fault.write = (state.fault_access & 0x100) != 0;
       break;
     case JitExit::kBudget:
       fault.code = ErrorCode::kBudgetExhausted;

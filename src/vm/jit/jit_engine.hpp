@@ -37,6 +37,7 @@ class JitEngine final : public Engine {
   JitEntry entry_ = nullptr;
   std::vector<HelperFn> callx_table_;
   JitStats stats_;
+  JitNeeds needs_;
 };
 
 // create_jit_engine with explicit code-generation options (tests force the non-BMI2 paths).

@@ -32,28 +32,40 @@ constexpr int width_index(int bytes) {
   return bytes == 1 ? 0 : bytes == 2 ? 1 : bytes == 4 ? 2 : 3;
 }
 
+// Trivially constructible on purpose: the engine fills only what the compiled code reads (see
+// JitNeeds), so a run does not pay for clearing the whole block.
 struct JitState {
   // Set by the engine before each run.
-  uint64_t ctx = 0;          // r1 on entry
-  uint64_t ctx_len = 0;      // r2 on entry
-  uint64_t stack_hi = 0;     // r10 on entry: the top of the main frame
-  uint64_t deepest_r10 = 0;  // r10 of the last frame (kMaxCallFrames deep): a call from it fails
-  RunContext* rc = nullptr;
-  const Engine* engine = nullptr;
-  uint64_t packet = 0;      // legacy packet loads read here
-  uint64_t packet_len = 0;  //
-  uint64_t budget = 0;      // instructions left, when the program counts them
-  // Checked accesses: [ctx_lo, ctx_last[w]] and [r10 - frame, stack_last[w]] are the start addresses
-  // of in-bounds accesses of width index w. With no context ctx_lo is ~0 and ctx_last 0 (empty).
-  uint64_t ctx_lo = 0;
-  uint64_t ctx_last[4] = {};
-  uint64_t stack_last[4] = {};
+  uint64_t ctx;       // r1 on entry
+  uint64_t ctx_len;   // r2 on entry; 0 when there is no context
+  uint64_t stack_hi;  // r10 on entry: the top of the main frame
+  RunContext* rc;
+  const Engine* engine;
+  uint64_t packet;      // legacy packet loads read here
+  uint64_t packet_len;  //
+  JitExit exit;         // kReturn until the code says otherwise
+  uint32_t fault_insn;
+  // Only when JitNeeds says so.
+  uint64_t deepest_r10;  // local calls: r10 of the last frame; a call from it fails
+  uint64_t budget;       // budgeted programs: instructions left
+  // Accesses checked against unknown addresses: [ctx_lo, ctx_last[w]] and [r10 - frame, stack_last[w]]
+  // hold the start addresses of in-bounds accesses of width index w. Without a context, ctx_lo is ~0
+  // and ctx_last 0: no address is in range.
+  uint64_t ctx_lo;
+  uint64_t ctx_last[4];
+  uint64_t stack_last[4];
   // Written by the code.
-  uint64_t saved_rsp = 0;   // rsp after the prologue: fault exits unwind local calls to it
-  uint64_t fault_addr = 0;  // the faulting address, or the callx target
-  JitExit exit = JitExit::kReturn;
-  uint32_t fault_insn = 0;
-  uint32_t fault_access = 0;  // width in bytes | (write ? 0x100 : 0)
+  uint64_t saved_rsp;     // rsp after the prologue: fault exits unwind local calls to it
+  uint64_t fault_addr;    // the faulting address, or the callx target
+  uint32_t fault_access;  // width in bytes | (write ? 0x100 : 0)
+};
+
+// Which optional JitState fields a compiled program reads.
+struct JitNeeds {
+  bool depth = false;         // deepest_r10
+  bool budget = false;        // budget
+  bool ctx_bounds = false;    // ctx_lo, ctx_last
+  bool stack_bounds = false;  // stack_last
 };
 
 // Field offsets as the emitter addresses them ([r12 + offset]).
