@@ -3,10 +3,11 @@
 #include <cstring>
 
 // Every program of the suite, in the order of BENCH_VM_PROGRAMS in CMakeLists.txt.
-#define BPFRT_VM_PROGRAMS(X)                                                                                 \
-  X(log2_loop)                                                                                               \
-  X(prime_count) X(memcpy_buf) X(strcmp_loop) X(switch_dispatch) X(small_sort) X(parse_headers) X(jhash_key) \
-      X(fnv_key) X(checksum64) X(bit_ops)
+#define BPFRT_VM_PROGRAMS(X)                                                                                           \
+  X(log2_loop)                                                                                                         \
+  X(prime_count)                                                                                                       \
+  X(memcpy_buf) X(strcmp_loop) X(switch_dispatch) X(small_sort) X(parse_headers) X(jhash_key) X(fnv_key) X(checksum64) \
+      X(bit_ops)
 
 // The natively compiled functions (C linkage) and the generated <name>_bpf.cpp arrays.
 #define BPFRT_DECLARE_NATIVE(name) uint64_t bench_native_##name(void* ctx);

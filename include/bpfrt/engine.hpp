@@ -77,7 +77,18 @@ class Engine {
 
   // Runs the program, following tail calls into other engines' programs.
   [[nodiscard]] Result<uint64_t> run(const RunArgs& args) const;
-  [[nodiscard]] Result<uint64_t> run(void* ctx, size_t ctx_len) const { return run(RunArgs{ctx, ctx_len}); }
+  // The same as run(RunArgs{ctx, ctx_len}). JIT engines take a shortcut here for programs that call
+  // no helpers: straight into the machine code, with none of run()'s bookkeeping.
+  [[nodiscard]] Result<uint64_t> run(void* ctx, size_t ctx_len) const {
+    if (direct_ != nullptr) {
+      const DirectReturn r = direct_(ctx, ctx_len);
+      if (r.failed == 0) [[likely]] {
+        return r.r0;
+      }
+      return take_direct_error();
+    }
+    return run(RunArgs{ctx, ctx_len});
+  }
 
   virtual EngineKind kind() const = 0;
   const Program& program() const { return program_; }
@@ -88,6 +99,17 @@ class Engine {
 
  protected:
   Engine(Program program, EngineOptions options);
+
+  // A shortcut into compiled code for run(ctx, ctx_len): r0, and failed = 1 when the run ended in an
+  // error, which the code left with store_direct_error() for take_direct_error() on this thread.
+  struct DirectReturn {
+    uint64_t r0;
+    uint64_t failed;
+  };
+  using DirectEntry = DirectReturn (*)(void* ctx, uint64_t ctx_len);
+  DirectEntry direct_ = nullptr;
+  static void store_direct_error(Error error);
+  static Error take_direct_error();
 
   // Runs this program once. `rc` arrives with the context, user pointer and engine filled in; the
   // engine sets the stack bounds, hands `rc` to helpers and stops as soon as a helper asks.

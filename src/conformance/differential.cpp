@@ -226,6 +226,21 @@ EngineOutcome run_engine(Result<std::unique_ptr<Engine>> engine, uint8_t* buffer
   return out;
 }
 
+// The same run through Engine::run(RunArgs), which JIT engines do not shortcut.
+EngineOutcome run_engine_general(const Engine& engine, uint8_t* buffer, std::span<const uint8_t> memory,
+                                 std::span<uint8_t> region, const std::vector<uint8_t>& region_start) {
+  EngineOutcome out;
+  out.created = true;
+  if (!memory.empty()) {
+    std::memcpy(buffer, memory.data(), memory.size());
+  }
+  std::copy(region_start.begin(), region_start.end(), region.begin());
+  out.result = engine.run(RunArgs{memory.empty() ? nullptr : buffer, memory.size()});
+  out.memory.assign(buffer, buffer + memory.size());
+  out.region.assign(region.begin(), region.end());
+  return out;
+}
+
 std::string describe(const Result<uint64_t>& r) {
   if (r) {
     return fmt::format("r0 = 0x{:x}", *r);
@@ -273,7 +288,12 @@ DifferentialOutcome compare_engines(const Program& program, const EngineOptions&
   DifferentialOutcome out;
   out.interp = run_engine(create_engine(EngineKind::kInterpreter, program, options), buffer.data(), memory, region,
                           region_start);
-  out.jit = run_engine(create_jit_engine(program, options, jit_options), buffer.data(), memory, region, region_start);
+  auto jit = create_jit_engine(program, options, jit_options);
+  std::optional<EngineOutcome> general;
+  if (jit) {
+    general = run_engine_general(**jit, buffer.data(), memory, region, region_start);
+  }
+  out.jit = run_engine(std::move(jit), buffer.data(), memory, region, region_start);
 
   const auto ctx = reinterpret_cast<uint64_t>(buffer.data());
   auto same_result = [&](const Result<uint64_t>& a, const Result<uint64_t>& b) {
@@ -288,6 +308,13 @@ DifferentialOutcome compare_engines(const Program& program, const EngineOptions&
     return a.error().code == b.error().code && a.error().insn == b.error().insn &&
            normalize_addresses(a.error().message, lo, hi) == normalize_addresses(b.error().message, lo, hi);
   };
+  if (general && (!same_result(general->result, out.jit.result) || general->memory != out.jit.memory ||
+                  general->region != out.jit.region)) {
+    out.same = false;
+    out.difference = fmt::format("JIT through run(ctx, len): {}\nJIT through run(RunArgs): {}",
+                                 describe(out.jit.result), describe(general->result));
+    return out;
+  }
   if (out.interp.created != out.jit.created || !same_result(out.interp.result, out.jit.result)) {
     out.same = false;
     out.difference =

@@ -9,7 +9,7 @@
 namespace bpfrt {
 namespace {
 
-using Kind = PointerFact::Kind;
+using Region = PointerFact::Region;
 
 TEST(JitAnalysis, BlocksAndCounts) {
   const Program p = test::must_assemble(
@@ -47,12 +47,14 @@ TEST(JitAnalysis, StackPointerFacts) {
       "stdw [%r10-8], 1\n"    // 12
       "exit\n");
   const ProgramAnalysis a = analyze_program(p);
-  EXPECT_EQ(a.base[2].kind, Kind::kStackAt);
+  EXPECT_TRUE(a.base[2].exactly(Region::kStack));
   EXPECT_EQ(a.base[2].offset, -16);
-  EXPECT_EQ(a.base[5].kind, Kind::kStack);
-  EXPECT_EQ(a.base[8].kind, Kind::kStack);
-  EXPECT_EQ(a.base[11].kind, Kind::kUnknown);
-  EXPECT_EQ(a.base[12].kind, Kind::kStackAt);
+  EXPECT_TRUE(a.base[5].is(Region::kStack));
+  EXPECT_FALSE(a.base[5].exact);
+  EXPECT_TRUE(a.base[8].is(Region::kStack));
+  EXPECT_FALSE(a.base[8].exact);
+  EXPECT_TRUE(a.base[11].is(Region::kNone));
+  EXPECT_TRUE(a.base[12].exactly(Region::kStack));
   EXPECT_EQ(a.base[12].offset, 0);
 }
 
@@ -67,8 +69,8 @@ TEST(JitAnalysis, CallsClobberArgumentRegistersButKeepCalleeSaved) {
       "f: mov %r6, 0\n"
       "exit\n");
   const ProgramAnalysis a = analyze_program(p);
-  EXPECT_EQ(a.base[3].kind, Kind::kStackAt);
-  EXPECT_EQ(a.base[4].kind, Kind::kUnknown);
+  EXPECT_TRUE(a.base[3].exactly(Region::kStack));
+  EXPECT_TRUE(a.base[4].is(Region::kNone));
 }
 
 TEST(JitAnalysis, LoopsReachAFixpoint) {
@@ -79,7 +81,39 @@ TEST(JitAnalysis, LoopsReachAFixpoint) {
       "jne %r2, %r1, loop\n"
       "exit\n");
   const ProgramAnalysis a = analyze_program(p);
-  EXPECT_EQ(a.base[2].kind, Kind::kStack);
+  EXPECT_TRUE(a.base[2].is(Region::kStack));
+  EXPECT_FALSE(a.base[2].exact);
+}
+
+}  // namespace
+}  // namespace bpfrt
+
+namespace bpfrt {
+namespace {
+
+TEST(JitAnalysis, ContextPointerFacts) {
+  const Program p = test::must_assemble(
+      "ldxw %r2, [%r1+4]\n"     // 0: r1 = ctx + 0
+      "mov %r3, %r1\n"          // 1
+      "add %r3, 16\n"           // 2
+      "ldxb %r4, [%r3+1]\n"     // 3: r3 = ctx + 16
+      "add %r3, %r2\n"          // 4
+      "ldxb %r4, [%r3+0]\n"     // 5: ctx + unknown
+      "call local f\n"          // 6
+      "exit\n"                  // 7
+      "f: ldxb %r0, [%r1+0]\n"  // 8: a callee's r1 is whatever the caller passed
+      "exit\n");
+  const ProgramAnalysis a = analyze_program(p);
+  EXPECT_TRUE(a.base[0].exactly(Region::kCtx));
+  EXPECT_EQ(a.base[0].offset, 0);
+  EXPECT_TRUE(a.base[3].exactly(Region::kCtx));
+  EXPECT_EQ(a.base[3].offset, 16);
+  EXPECT_TRUE(a.base[5].is(Region::kCtx));
+  EXPECT_FALSE(a.base[5].exact);
+  EXPECT_TRUE(a.base[8].is(Region::kNone));
+  EXPECT_TRUE(a.has_local_calls);
+  EXPECT_FALSE(a.has_helper_calls);
+  EXPECT_EQ(a.regs_read, 0b1111u);  // r0 (exit), r1, r2, r3
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 namespace bpfrt {
 namespace {
 
-using Kind = PointerFact::Kind;
+using Region = PointerFact::Region;
 
 constexpr int64_t kMaxTrackedOffset = int64_t{1} << 32;
 
@@ -13,25 +13,30 @@ PointerFact unknown() {
   return {};
 }
 
+PointerFact exactly(Region region, int64_t offset) {
+  return {region, true, offset};
+}
+
+PointerFact somewhere_in(Region region) {
+  return {region, false, 0};
+}
+
 PointerFact join(const PointerFact& a, const PointerFact& b) {
   if (a == b) {
     return a;
   }
-  if (a.kind != Kind::kUnknown && b.kind != Kind::kUnknown) {
-    return {Kind::kStack, 0};
-  }
-  return unknown();
+  return a.region == b.region ? somewhere_in(a.region) : unknown();
 }
 
-bool is_stack(const PointerFact& f) {
-  return f.kind != Kind::kUnknown;
+bool is_pointer(const PointerFact& f) {
+  return f.region != Region::kNone;
 }
 
 PointerFact offset_by(PointerFact f, int64_t delta) {
-  if (f.kind == Kind::kStackAt) {
+  if (f.exact) {
     f.offset += delta;
     if (f.offset > kMaxTrackedOffset || f.offset < -kMaxTrackedOffset) {
-      return {Kind::kStack, 0};
+      return somewhere_in(f.region);
     }
   }
   return f;
@@ -62,11 +67,16 @@ void transfer(const Program& program, size_t i, RegisterFacts& s) {
           s[insn.dst] = offset_by(s[insn.dst], -static_cast<int64_t>(insn.imm));
           break;
         case Op::kAdd64Reg:
-          // Pointer plus scalar stays a pointer; the amount is unknown.
-          s[insn.dst] = is_stack(s[insn.dst]) != is_stack(s[insn.src]) ? PointerFact{Kind::kStack, 0} : unknown();
+          // Pointer plus scalar stays a pointer into the same region; the amount is unknown.
+          if (is_pointer(s[insn.dst]) != is_pointer(s[insn.src])) {
+            s[insn.dst] = somewhere_in(is_pointer(s[insn.dst]) ? s[insn.dst].region : s[insn.src].region);
+          } else {
+            s[insn.dst] = unknown();
+          }
           break;
         case Op::kSub64Reg:
-          s[insn.dst] = is_stack(s[insn.dst]) && !is_stack(s[insn.src]) ? PointerFact{Kind::kStack, 0} : unknown();
+          s[insn.dst] =
+              is_pointer(s[insn.dst]) && !is_pointer(s[insn.src]) ? somewhere_in(s[insn.dst].region) : unknown();
           break;
         default:
           s[insn.dst] = unknown();
@@ -112,13 +122,85 @@ size_t target_of(const Program& program, size_t i) {
   return static_cast<size_t>(static_cast<int64_t>(i) + 1 + delta);
 }
 
-RegisterFacts entry_facts() {
+// At a local call's target only r10 is known; at the program's entry r1 is the context too.
+RegisterFacts entry_facts(bool program_entry) {
   RegisterFacts s{};
-  s[kFramePointer] = {Kind::kStackAt, 0};
+  s[kFramePointer] = exactly(Region::kStack, 0);
+  if (program_entry) {
+    s[1] = exactly(Region::kCtx, 0);
+  }
   return s;
 }
 
+uint32_t bit(int reg) {
+  return uint32_t{1} << reg;
+}
+
+constexpr uint32_t kArgRegs = 0b111110;
+
 }  // namespace
+
+uint32_t registers_read(const OpInfo& info, const Instruction& insn) {
+  switch (info.form) {
+    case Form::kAluImm:
+      return info.id == Op::kMov64Imm || info.id == Op::kMov32Imm ? 0 : bit(insn.dst);
+    case Form::kAluReg:
+      return info.id == Op::kMov64Reg || info.id == Op::kMov32Reg || info.id == Op::kMovsx8To64 ||
+                     info.id == Op::kMovsx16To64 || info.id == Op::kMovsx32To64 || info.id == Op::kMovsx8To32 ||
+                     info.id == Op::kMovsx16To32
+                 ? bit(insn.src)
+                 : bit(insn.dst) | bit(insn.src);
+    case Form::kAluUnary:
+    case Form::kEndian:
+    case Form::kStoreImm:
+    case Form::kJmpImm:
+      return bit(insn.dst);
+    case Form::kLoad:
+    case Form::kLdInd:
+      return bit(insn.src);
+    case Form::kStoreReg:
+    case Form::kJmpReg:
+      return bit(insn.dst) | bit(insn.src);
+    case Form::kAtomic:
+      return bit(insn.dst) | bit(insn.src) |
+             (info.id == Op::kAtomicCmpxchg64 || info.id == Op::kAtomicCmpxchg32 ? bit(0) : 0);
+    case Form::kCallHelper:
+    case Form::kCallKfunc:
+      return kArgRegs;
+    case Form::kCallx:
+      return bit(insn.dst) | kArgRegs;
+    case Form::kExit:
+      return bit(0);
+    default:
+      return 0;
+  }
+}
+
+uint32_t registers_written(const OpInfo& info, const Instruction& insn) {
+  switch (info.form) {
+    case Form::kAluImm:
+    case Form::kAluReg:
+    case Form::kAluUnary:
+    case Form::kEndian:
+    case Form::kLoad:
+    case Form::kLddw:
+      return bit(insn.dst);
+    case Form::kAtomic:
+      if (info.id == Op::kAtomicCmpxchg64 || info.id == Op::kAtomicCmpxchg32) {
+        return bit(0);
+      }
+      return (insn.imm & op::kAtomicFetch) != 0 ? bit(insn.src) : 0;
+    case Form::kLdAbs:
+    case Form::kLdInd:
+      return bit(0);
+    case Form::kCallHelper:
+    case Form::kCallKfunc:
+    case Form::kCallx:
+      return bit(0) | kArgRegs;
+    default:
+      return 0;
+  }
+}
 
 bool ends_block(Form form) {
   switch (form) {
@@ -155,6 +237,11 @@ ProgramAnalysis analyze_program(const Program& program) {
       a.call_target[target_of(program, i)] = true;
       a.has_local_calls = true;
     }
+    a.has_helper_calls |= form == Form::kCallHelper || form == Form::kCallx;
+    a.has_callx |= form == Form::kCallx;
+    a.has_packet_loads |= form == Form::kLdAbs || form == Form::kLdInd;
+    a.regs_read |= registers_read(*program.op_at(i), program[i]);
+    a.regs_written |= registers_written(*program.op_at(i), program[i]);
     if (ends_block(form) && i + 1 < n) {
       a.leader[i + 1] = true;
     }
@@ -196,10 +283,10 @@ ProgramAnalysis analyze_program(const Program& program) {
       work.push_back(block);
     }
   };
-  merge_into(0, entry_facts());
+  merge_into(0, entry_facts(true));
   for (size_t i = 0; i < n; ++i) {
     if (a.call_target[i]) {
-      merge_into(i, entry_facts());
+      merge_into(i, entry_facts(false));
     }
   }
   while (!work.empty()) {

@@ -14,16 +14,18 @@
 
 namespace bpfrt {
 
-// What a register holds, as far as a simple forward dataflow over the blocks can tell.
+// What a register holds, as far as a simple forward dataflow over the blocks can tell: a pointer into
+// the current stack frame (relative to r10) or into the context (relative to r1 on entry), exactly
+// or give or take an unknown amount. Only exact facts are used to drop or simplify checks; inexact
+// ones just order them.
 struct PointerFact {
-  enum class Kind : uint8_t {
-    kUnknown,  // anything
-    kStack,    // r10 plus some unknown amount (a heuristic only: never used to drop a check)
-    kStackAt,  // exactly r10 + offset, on every path
-  };
-  Kind kind = Kind::kUnknown;
+  enum class Region : uint8_t { kNone, kStack, kCtx };
+  Region region = Region::kNone;
+  bool exact = false;  // the value is exactly base + offset on every path
   int64_t offset = 0;
 
+  bool is(Region r) const { return region == r; }
+  bool exactly(Region r) const { return region == r && exact; }
   friend bool operator==(const PointerFact&, const PointerFact&) = default;
 };
 
@@ -35,11 +37,20 @@ struct ProgramAnalysis {
   std::vector<bool> call_target;      // per slot: a local call enters here
   bool has_local_calls = false;
   std::vector<PointerFact> base;  // per slot: the base register of a load, store or atomic
+  uint32_t regs_read = 0;         // bit per BPF register some instruction reads
+  uint32_t regs_written = 0;      // bit per BPF register some instruction writes
+  bool has_helper_calls = false;  // call imm or callx
+  bool has_callx = false;
+  bool has_packet_loads = false;  // ldabs, ldind
 };
 
 [[nodiscard]] ProgramAnalysis analyze_program(const Program& program);
 
 // True if the instruction ends a basic block (jumps, calls, exit).
 bool ends_block(Form form);
+
+// The registers an instruction reads and writes, as bit masks (calls read and clobber r1-r5).
+uint32_t registers_read(const OpInfo& info, const Instruction& insn);
+uint32_t registers_written(const OpInfo& info, const Instruction& insn);
 
 }  // namespace bpfrt

@@ -23,6 +23,9 @@ struct JitInput {
   // callx fast path: helper functions by id for ids below the table size (null where none).
   const HelperFn* callx_table = nullptr;
   size_t callx_table_size = 0;
+  // Called by the direct entry's code when a run ends abnormally, with the filled JitState.
+  void (*direct_fault)(const JitState* state) = nullptr;
+  const void* engine = nullptr;  // JitState::engine for the direct entry
 };
 
 struct JitCompileOptions {
@@ -41,6 +44,9 @@ struct JitCode {
   CodeBuffer code;
   JitStats stats;
   JitNeeds needs;
+  // Offset of the direct entry, DirectReturn (*)(void* ctx, uint64_t ctx_len), or SIZE_MAX when the
+  // program needs what only Engine::run provides (a RunContext for helpers, a large stack).
+  size_t direct_offset = SIZE_MAX;
 };
 
 // True if this CPU has BMI2.

@@ -29,48 +29,37 @@ size_t jump_target(const Insn& in) {
 
 }  // namespace
 
-void Emitter::jump_if(Cond cond, const Xbyak::Label& target) {
+Emitter::Cc Emitter::condition_code(Cond cond) {
   switch (cond) {
     case Cond::kEq:
-      je(target);
-      return;
+      return Cc::kE;
     case Cond::kNe:
-      jne(target);
-      return;
     case Cond::kSet:
-      jnz(target);
-      return;
+      return Cc::kNe;
     case Cond::kGt:
-      ja(target);
-      return;
+      return Cc::kA;
     case Cond::kGe:
-      jae(target);
-      return;
+      return Cc::kAe;
     case Cond::kLt:
-      jb(target);
-      return;
+      return Cc::kB;
     case Cond::kLe:
-      jbe(target);
-      return;
+      return Cc::kBe;
     case Cond::kSgt:
-      jg(target);
-      return;
+      return Cc::kG;
     case Cond::kSge:
-      jge(target);
-      return;
+      return Cc::kGe;
     case Cond::kSlt:
-      jl(target);
-      return;
+      return Cc::kL;
     case Cond::kSle:
-      jle(target);
-      return;
+      return Cc::kLe;
   }
+  return Cc::kE;
 }
 
 void Emitter::emit_ja(const Insn& in, uint8_t /*arg*/) {
   const size_t target = jump_target(in);
   if (target != in.index + 1 || counting_) {
-    jmp(leader_[target]);
+    jump(Ref::block(target));
   }
 }
 
@@ -94,7 +83,7 @@ void Emitter::emit_jcc(const Insn& in, uint8_t arg) {
     const Xbyak::Reg s = is64 ? Xbyak::Reg(s64) : Xbyak::Reg(s64.cvt32());
     cond == Cond::kSet ? test(d, s) : cmp(d, s);
   }
-  jump_if(cond, leader_[jump_target(in)]);
+  jump(condition_code(cond), Ref::block(jump_target(in)));
 }
 
 // r9 = the RunContext (the helper's sixth argument), with its stack bounds covering this frame.
@@ -112,7 +101,7 @@ void Emitter::set_helper_stack_lo() {
 void Emitter::after_helper_call(const Insn& in) {
   mov(r9, qword[r12 + jit_off::kRc]);
   cmp(byte[r9 + jit_off::kRcStopRequested], 0);
-  jne(fault_stub(in.index, stopped_exit_));
+  jump(Cc::kNe, fault_stub(in.index, Exit::kStopped));
 }
 
 // r1-r5 are already in rdi, rsi, rdx, rcx, r8; the result arrives in rax, which is r0.
@@ -128,30 +117,30 @@ void Emitter::emit_call_helper(const Insn& in, uint8_t /*arg*/) {
 //   test r11, r11; jz bad; go: call r11
 void Emitter::emit_callx(const Insn& in, uint8_t /*arg*/) {
   uses_callx_ = true;
-  Xbyak::Label& slow = new_label();
-  Xbyak::Label& go = new_label();
-  Xbyak::Label& bad = fault_stub(in.index, bad_call_exit_);
+  const Ref bad = fault_stub(in.index, Exit::kBadCall);
+  Stub slow_stub{.kind = Stub::Kind::kCallxSlow, .insn = static_cast<uint32_t>(in.index), .fault = bad.index};
+  const Ref slow = Ref::stub(stubs_.size());  // added below, once the resume point is known
   mov(r10, reg(in.raw.dst));
   if (input_.callx_table_size > 0) {
     cmp(r10, static_cast<uint32_t>(input_.callx_table_size));
-    jae(slow);
+    jump(Cc::kAe, slow);
     mov(r11, reinterpret_cast<uint64_t>(input_.callx_table));
     mov(r11, qword[r11 + r10 * 8]);
     test(r11, r11);
-    jz(bad);
+    jump(Cc::kE, bad);
   } else {
-    jmp(slow);
+    jump(slow);
   }
-  L(go);
+  slow_stub.resume = static_cast<uint32_t>(getSize());
+  add_stub(slow_stub);
   set_helper_stack_lo();
   call(r11);
   after_helper_call(in);
-  stubs_.push_back(Stub{Stub::Kind::kCallxSlow, &slow, &go, static_cast<uint32_t>(in.index), 0, 0, &bad});
 }
 
 // In: r10 = the callx value. Out: r11 = the helper, or 0. Keeps every BPF register and r10.
 void Emitter::emit_callx_resolve_routine() {
-  L(callx_resolve_);
+  bind(Ref::exit(Exit::kCallxResolve));
   const Xbyak::Reg64 saved[] = {rax, rdi, rsi, rdx, rcx, r8, r10};  // 7 pushes + return address: aligned
   for (const auto& r : saved) {
     push(r);
@@ -172,7 +161,7 @@ void Emitter::emit_callx_resolve_routine() {
 //   call target; pop rbp; pop r15; pop r14; pop r13; pop rbx
 void Emitter::emit_call_local(const Insn& in, uint8_t /*arg*/) {
   cmp(rbp, qword[r12 + jit_off::kDeepestR10]);
-  je(fault_stub(in.index, depth_exit_));
+  jump(Cc::kE, fault_stub(in.index, Exit::kCallDepth));
   push(rbx);
   push(r13);
   push(r14);
@@ -182,7 +171,7 @@ void Emitter::emit_call_local(const Insn& in, uint8_t /*arg*/) {
   if (options_.zero_stack) {
     emit_zero_frame();
   }
-  call(leader_[jump_target(in)]);
+  call_to(Ref::block(jump_target(in)));
   pop(rbp);
   pop(r15);
   pop(r14);
@@ -201,7 +190,7 @@ void Emitter::emit_exit(const Insn& /*in*/, uint8_t /*arg*/) {
     return;
   }
   cmp(rbp, qword[r12 + jit_off::kStackHi]);
-  je(epilogue_);
+  jump(Cc::kE, Ref::exit(Exit::kEpilogue));
   ret();
 }
 

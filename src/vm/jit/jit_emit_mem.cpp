@@ -30,70 +30,89 @@ Xbyak::Address Emitter::sized(int width, const Xbyak::RegExp& where) const {
   }
 }
 
-bool Emitter::access_is_safe(const Insn& in, int /*base*/, int width) const {
-  if (!options_.bounds_checks) {
-    return true;
+// How the access of a load, store or atomic at `index` is checked.
+Emitter::Check Emitter::check_kind(size_t index) const {
+  const OpInfo& info = *program_.op_at(index);
+  const Instruction& insn = program_[index];
+  const int width = access_size(info);
+  const bool write = info.form != Form::kLoad;
+  if (!options_.bounds_checks || (!options_.proven_safe.empty() && options_.proven_safe[index])) {
+    return Check::kNone;
   }
-  if (!options_.proven_safe.empty() && options_.proven_safe[in.index]) {
-    return true;
+  const PointerFact& fact = analysis_.base[index];
+  const int64_t start = fact.offset + insn.offset;
+  if (fact.exactly(PointerFact::Region::kStack) && start >= -static_cast<int64_t>(frame_) && start + width <= 0) {
+    return Check::kNone;  // inside the current frame, whatever r10 is
   }
-  const PointerFact& fact = analysis_.base[in.index];
-  if (fact.kind != PointerFact::Kind::kStackAt) {
-    return false;
+  const bool ctx_ok = !write || options_.ctx_writable;
+  if (ctx_ok && fact.exactly(PointerFact::Region::kCtx) && start >= 0 && start + width <= INT32_MAX) {
+    return Check::kCtxLength;
   }
-  const int64_t start = fact.offset + in.raw.offset;  // relative to this frame's r10
-  return start >= -static_cast<int64_t>(frame_) && start + width <= 0;
+  return fact.is(PointerFact::Region::kStack) || !ctx_ok ? Check::kStackFirst : Check::kCtxFirst;
 }
 
+// Checks the access of `width` bytes at [base + off] and returns the operand to reach it through.
+//   context + k:  cmp qword [ctx_len], k + off + width; jb slow
+//   otherwise:    lea r11, [base + off], then the likelier region's bounds inline, the rest in `slow`
+// Atomics always get [r11] with r11 = the address, and an alignment check.
 Xbyak::Address Emitter::access(const Insn& in, int base, int width, bool write, bool atomic) {
   const Xbyak::Reg64& b = reg(base);
   const int32_t off = in.raw.offset;
-  const bool safe = access_is_safe(in, base, width);
+  const Check check = check_kind(in.index);
   if (!counting_) {
-    ++(safe ? stats_.proven_accesses : stats_.checked_accesses);
+    ++(check == Check::kNone ? stats_.proven_accesses : stats_.checked_accesses);
   }
-  if (safe && !atomic) {
-    return sized(width, b + off);
-  }
-  lea(r11, ptr[b + off]);
   const uint32_t access_word = static_cast<uint32_t>(width) | (write ? 0x100u : 0u);
-  if (!safe) {
+  if (check != Check::kNone) {
     const int w = width_index(width);
-    const bool ctx_ok = !write || options_.ctx_writable;
-    const bool stack_first = analysis_.base[in.index].kind != PointerFact::Kind::kUnknown || !ctx_ok;
-    Xbyak::Label& slow = new_label();
-    Xbyak::Label& resume = new_label();
-    needs_.ctx_bounds = true;
-    needs_.stack_bounds = true;
-    if (stack_first) {
-      // lea r10, [rbp - frame]; cmp r11, r10; jb slow; cmp r11, [stack_last]; ja slow
-      lea(r10, ptr[rbp - frame_]);
-      cmp(r11, r10);
-      jb(slow);
-      cmp(r11, qword[r12 + jit_off::kStackLast + 8 * w]);
-      ja(slow);
-    } else {
-      // cmp r11, [ctx_lo]; jb slow; cmp r11, [ctx_last]; ja slow
-      cmp(r11, qword[r12 + jit_off::kCtxLo]);
-      jb(slow);
-      cmp(r11, qword[r12 + jit_off::kCtxLast + 8 * w]);
-      ja(slow);
+    Stub stub{.kind = Stub::Kind::kAccess, .insn = static_cast<uint32_t>(in.index), .value = access_word};
+    const Ref slow = Ref::stub(stubs_.size());  // the stub is added once its resume point is known
+    switch (check) {
+      case Check::kCtxLength:
+        cmp(qword[r12 + jit_off::kCtxLen], static_cast<uint32_t>(analysis_.base[in.index].offset + off + width));
+        jump(Cc::kB, slow);
+        stub.base = static_cast<int8_t>(base);  // the stub computes the address itself
+        stub.off = off;
+        break;
+      case Check::kStackFirst:
+        // lea r11, [base + off]; lea r10, [rbp - frame]; cmp r11, r10; jb slow; cmp r11, [stack_last]; ja slow
+        lea(r11, ptr[b + off]);
+        lea(r10, ptr[rbp - frame_]);
+        cmp(r11, r10);
+        jump(Cc::kB, slow);
+        cmp(r11, qword[r12 + jit_off::kStackLast + 8 * w]);
+        jump(Cc::kA, slow);
+        stub.tried = kTriedStack;
+        break;
+      default:
+        // lea r11, [base + off]; cmp r11, [ctx_lo]; jb slow; cmp r11, [ctx_last]; ja slow
+        lea(r11, ptr[b + off]);
+        cmp(r11, qword[r12 + jit_off::kCtxLo]);
+        jump(Cc::kB, slow);
+        cmp(r11, qword[r12 + jit_off::kCtxLast + 8 * w]);
+        jump(Cc::kA, slow);
+        stub.tried = kTriedCtx;
+        break;
     }
-    L(resume);
-    stubs_.push_back(Stub{Stub::Kind::kAccess, &slow, &resume, static_cast<uint32_t>(in.index), access_word,
-                          stack_first ? kTriedStack : kTriedCtx, nullptr});
+    stub.resume = static_cast<uint32_t>(getSize());
+    add_stub(stub);
   }
-  if (atomic) {
-    const PointerFact& fact = analysis_.base[in.index];
-    if (fact.kind == PointerFact::Kind::kStackAt) {
-      // r10 is 8-byte aligned in both engines, so the alignment is known now.
-      if ((fact.offset + off) % width != 0) {
-        jmp(fault_stub(in.index, misaligned_exit_, access_word));
-      }
-    } else {
-      test(r11.cvt8(), width - 1);  // test r11b, width-1; jnz misaligned
-      jnz(fault_stub(in.index, misaligned_exit_, access_word));
+  const bool address_in_r11 = check == Check::kCtxFirst || check == Check::kStackFirst;
+  if (!atomic) {
+    return sized(width, address_in_r11 ? Xbyak::RegExp(r11) : Xbyak::RegExp(b + off));
+  }
+  if (!address_in_r11) {
+    lea(r11, ptr[b + off]);
+  }
+  const PointerFact& fact = analysis_.base[in.index];
+  if (fact.exactly(PointerFact::Region::kStack)) {
+    // r10 is 8-byte aligned in both engines, so the alignment is known now.
+    if ((fact.offset + off) % width != 0) {
+      jump(fault_stub(in.index, Exit::kMisaligned, access_word));
     }
+  } else {
+    test(r11.cvt8(), width - 1);  // test r11b, width-1; jnz misaligned
+    jump(Cc::kNe, fault_stub(in.index, Exit::kMisaligned, access_word));
   }
   return sized(width, r11);
 }
@@ -103,37 +122,38 @@ void Emitter::emit_access_stub(const Stub& stub) {
   const int width = static_cast<int>(stub.value & 0xff);
   const bool write = (stub.value & 0x100) != 0;
   const int w = width_index(width);
+  if (stub.base >= 0) {
+    lea(r11, ptr[reg(stub.base) + stub.off]);
+  }
   if ((stub.tried & kTriedCtx) == 0 && (!write || options_.ctx_writable)) {
-    Xbyak::Label& next = new_label();
     cmp(r11, qword[r12 + jit_off::kCtxLo]);
-    jb(next);
+    const size_t next = skip_forward(Cc::kB);
     cmp(r11, qword[r12 + jit_off::kCtxLast + 8 * w]);
-    jbe(*stub.resume);
-    L(next);
+    jump_back(Cc::kBe, stub.resume);
+    land(next);
   }
   if ((stub.tried & kTriedStack) == 0) {
-    Xbyak::Label& next = new_label();
     lea(r10, ptr[rbp - frame_]);
     cmp(r11, r10);
-    jb(next);
+    const size_t next = skip_forward(Cc::kB);
     cmp(r11, qword[r12 + jit_off::kStackLast + 8 * w]);
-    jbe(*stub.resume);
-    L(next);
+    jump_back(Cc::kBe, stub.resume);
+    land(next);
   }
   if (has_regions_) {
     mov(r10d, stub.value);  // mov r10d, access; call region_check; jnz resume
-    call(region_check_);
-    jnz(*stub.resume);
+    call_to(Ref::exit(Exit::kRegionCheck));
+    jump_back(Cc::kNe, stub.resume);
   }
   mov(dword[r12 + jit_off::kFaultInsn], stub.insn);
   mov(dword[r12 + jit_off::kFaultAccess], stub.value);
-  jmp(oob_exit_);
+  jump(Ref::exit(Exit::kOutOfBounds));
 }
 
 // In: r11 = address, r10d = width | write << 8. Out: ZF clear if a registered region holds the
 // access. Keeps every BPF register.
 void Emitter::emit_region_check_routine() {
-  L(region_check_);
+  bind(Ref::exit(Exit::kRegionCheck));
   const Xbyak::Reg64 saved[] = {rax, rdi, rsi, rdx, rcx, r8, r11};  // 7 pushes + return address: aligned
   for (const auto& r : saved) {
     push(r);
@@ -268,13 +288,13 @@ void Emitter::emit_packet_load(const Insn& in, uint8_t /*arg*/) {
   if (in.info.form == Form::kLdAbs) {
     const int64_t k = in.raw.imm;
     if (k < 0) {
-      jmp(return_zero_);
+      jump(Ref::exit(Exit::kReturnZero));
       return;
     }
     // mov r10, k + width; cmp [packet_len], r10; jb return_zero; mov r11, [packet]
     mov(r10, static_cast<uint64_t>(k + width));
     cmp(qword[r12 + jit_off::kPacketLen], r10);
-    jb(return_zero_);
+    jump(Cc::kB, Ref::exit(Exit::kReturnZero));
     mov(r11, qword[r12 + jit_off::kPacket]);
     where = r11 + static_cast<int32_t>(k);
   } else {
@@ -284,10 +304,10 @@ void Emitter::emit_packet_load(const Insn& in, uint8_t /*arg*/) {
     add(r10d, static_cast<uint32_t>(in.raw.imm));
     movsxd(r10, r10d);
     test(r10, r10);
-    js(return_zero_);
+    jump(Cc::kS, Ref::exit(Exit::kReturnZero));
     lea(r11, ptr[r10 + width]);
     cmp(r11, qword[r12 + jit_off::kPacketLen]);
-    ja(return_zero_);
+    jump(Cc::kA, Ref::exit(Exit::kReturnZero));
     mov(r11, qword[r12 + jit_off::kPacket]);
     where = r11 + r10;
   }

@@ -236,10 +236,13 @@ size_t next_slot(const Program& program, size_t i) {
   return i + (program.op_at(i)->form == Form::kLddw ? 2 : 1);
 }
 
+// The direct entry keeps the stack frames in its own native frame, up to this size.
+constexpr size_t kDirectStackBytes = kDefaultStackSize * kMaxCallFrames;
+
 }  // namespace
 
 Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const JitCompileOptions& options)
-    : CodeGenerator(input.program->size() * 32 + 4096, Xbyak::AutoGrow, &heap_allocator()),
+    : CodeGenerator(input.program->size() * 64 + 4096, Xbyak::AutoGrow, &heap_allocator()),
       input_(input),
       program_(*input.program),
       options_(*input.options),
@@ -249,26 +252,53 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       budgeted_(input.options->instruction_budget != 0),
       has_regions_(!input.options->regions.empty()),
       bpf_regs_{rax, rdi, rsi, rdx, rcx, r8, rbx, r13, r14, r15, rbp},
-      leader_(program_.size()),
-      counted_(budgeted_ ? program_.size() : 0) {
+      block_pos_(program_.size(), kUnbound),
+      counted_pos_(budgeted_ ? program_.size() : 0, kUnbound) {
   setDefaultJmpNEAR(true);
+  std::fill(std::begin(exit_pos_), std::end(exit_pos_), kUnbound);
+  bool any_checks = false;
+  for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
+    const Form form = program_.op_at(i)->form;
+    const bool memory =
+        form == Form::kLoad || form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic;
+    any_checks |= memory && check_kind(i) != Check::kNone;
+  }
   needs_.budget = budgeted_;
   needs_.depth = analysis.has_local_calls;
+  needs_.helpers = analysis.has_helper_calls;
+  needs_.engine = (any_checks && has_regions_) || analysis.has_callx;
+  needs_.packet = analysis.has_packet_loads;
+  needs_.ctx_bounds = any_checks;
+  needs_.stack_bounds = any_checks;
+  // The frame pointer (BPF r10) is set up when anything can reach the stack: the program through
+  // r10, a local call, a helper (through pointers the program passes), or a bounds check.
+  uses_frame_ = (analysis.regs_read & (1u << kFramePointer)) != 0 || analysis.has_local_calls ||
+                analysis.has_helper_calls || any_checks;
+  const uint32_t used = analysis.regs_read | analysis.regs_written;
+  const std::pair<int, Xbyak::Reg64> callee_saved[] = {{6, rbx}, {7, r13}, {8, r14}, {9, r15}};
+  for (const auto& [bpf, x86] : callee_saved) {
+    if ((used & (1u << bpf)) != 0 || analysis.has_local_calls) {
+      saved_.push_back(x86);  // a local call saves r6-r9 whether or not the program uses them
+    }
+  }
+  if (uses_frame_) {
+    saved_.push_back(rbp);
+  }
+  saved_.push_back(r12);
+  stack_pad_ = saved_.size() % 2 == 0 ? 8 : 0;  // the return address plus the pushes: 16-byte aligned
 }
 
 void Emitter::emit_program() {
+  bind(Ref::exit(Exit::kEntry));
   emit_prologue();
   for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
     if (analysis_.leader[i]) {
-      L(leader_[i]);
+      bind(Ref::block(i));
       if (budgeted_) {
         // sub [budget], n; jb refill  -- the whole block is paid for up front
         const uint32_t n = analysis_.block_insns[i];
-        Xbyak::Label& refill = new_label();
         sub(qword[r12 + jit_off::kBudget], n);
-        jb(refill);
-        stubs_.push_back(
-            Stub{Stub::Kind::kBudgetRefill, &refill, &counted_[i], static_cast<uint32_t>(i), n, 0, nullptr});
+        jump(Cc::kB, add_stub(Stub{.kind = Stub::Kind::kBudgetRefill, .insn = static_cast<uint32_t>(i), .value = n}));
       }
     }
     emit_insn(i);
@@ -278,8 +308,10 @@ void Emitter::emit_program() {
   if (budgeted_) {
     emit_counted_blocks();
   }
+  stub_pos_.assign(stubs_.size(), kUnbound);
   for (size_t k = 0; k < stubs_.size(); ++k) {
-    const Stub stub = stubs_[k];  // emit_stub may add labels, never stubs
+    stub_pos_[k] = static_cast<uint32_t>(getSize());
+    const Stub stub = stubs_[k];  // emit_stub never adds stubs
     emit_stub(stub);
   }
   if (has_regions_) {
@@ -288,7 +320,114 @@ void Emitter::emit_program() {
   if (uses_callx_) {
     emit_callx_resolve_routine();
   }
+  if (!analysis_.has_helper_calls && static_cast<size_t>(frame_) * kMaxCallFrames <= kDirectStackBytes &&
+      input_.direct_fault != nullptr) {
+    emit_direct_entry();
+  }
+  resolve_fixups();
   stats_.code_bytes = getSize();
+}
+
+uint32_t& Emitter::position(Ref target) {
+  switch (target.kind) {
+    case Ref::Kind::kBlock:
+      return block_pos_[target.index];
+    case Ref::Kind::kCounted:
+      return counted_pos_[target.index];
+    case Ref::Kind::kStub:
+      return stub_pos_[target.index];
+    case Ref::Kind::kExit:
+      break;
+  }
+  return exit_pos_[target.index];
+}
+
+void Emitter::bind(Ref target) {
+  position(target) = static_cast<uint32_t>(getSize());
+}
+
+// Stubs are bound only once the body is done, so a stub reference is always a forward fixup.
+void Emitter::jump(Cc cc, Ref target) {
+  if (target.kind != Ref::Kind::kStub && position(target) != kUnbound) {
+    jump_back(cc, position(target));
+    return;
+  }
+  db(0x0f);  // jcc rel32
+  db(0x80 | static_cast<int>(cc));
+  fixups_.push_back({static_cast<uint32_t>(getSize()), target});
+  dd(0);
+}
+
+void Emitter::jump(Ref target) {
+  if (target.kind != Ref::Kind::kStub && position(target) != kUnbound) {
+    jump_back(position(target));
+    return;
+  }
+  db(0xe9);  // jmp rel32
+  fixups_.push_back({static_cast<uint32_t>(getSize()), target});
+  dd(0);
+}
+
+void Emitter::call_to(Ref target) {
+  db(0xe8);  // call rel32
+  fixups_.push_back({static_cast<uint32_t>(getSize()), target});
+  dd(0);
+}
+
+void Emitter::jump_back(Cc cc, uint32_t pos) {
+  const int64_t short_rel = static_cast<int64_t>(pos) - static_cast<int64_t>(getSize() + 2);
+  if (short_rel >= -128) {
+    db(0x70 | static_cast<int>(cc));  // jcc rel8
+    db(static_cast<uint8_t>(short_rel));
+    return;
+  }
+  db(0x0f);
+  db(0x80 | static_cast<int>(cc));
+  dd(static_cast<uint32_t>(static_cast<int64_t>(pos) - static_cast<int64_t>(getSize() + 4)));
+}
+
+void Emitter::jump_back(uint32_t pos) {
+  const int64_t short_rel = static_cast<int64_t>(pos) - static_cast<int64_t>(getSize() + 2);
+  if (short_rel >= -128) {
+    db(0xeb);  // jmp rel8
+    db(static_cast<uint8_t>(short_rel));
+    return;
+  }
+  db(0xe9);
+  dd(static_cast<uint32_t>(static_cast<int64_t>(pos) - static_cast<int64_t>(getSize() + 4)));
+}
+
+size_t Emitter::skip_forward(Cc cc) {
+  db(0x70 | static_cast<int>(cc));  // jcc rel8, patched by land()
+  db(0);
+  return getSize() - 1;
+}
+
+void Emitter::land(size_t skip) {
+  const size_t distance = getSize() - (skip + 1);
+  if (distance > 127) {
+    throw std::logic_error("JIT: a short forward jump is too long");
+  }
+  rewrite(skip, distance, 1);
+}
+
+void Emitter::resolve_fixups() {
+  for (const Fixup& f : fixups_) {
+    const uint32_t target = position(f.target);
+    if (target == kUnbound) {
+      throw std::logic_error("JIT: a branch target was never emitted");
+    }
+    rewrite(f.at, static_cast<uint32_t>(static_cast<int64_t>(target) - static_cast<int64_t>(f.at + 4)), 4);
+  }
+}
+
+Emitter::Ref Emitter::add_stub(const Stub& stub) {
+  stubs_.push_back(stub);
+  return Ref::stub(stubs_.size() - 1);
+}
+
+Emitter::Ref Emitter::fault_stub(size_t insn, Exit exit, uint32_t value) {
+  return add_stub(Stub{.kind = Stub::Kind::kFault, .insn = static_cast<uint32_t>(insn), .value = value, .exit = exit});
 }
 
 void Emitter::emit_insn(size_t index) {
@@ -302,31 +441,36 @@ const Xbyak::Reg64& Emitter::reg(int bpf) const {
   return bpf_regs_[bpf];
 }
 
-// push callee-saved; r12 = state; r10 = top of the main frame; r1 = ctx, r2 = length, others 0.
+// Saves the callee-saved registers the program uses; r12 = state; r10 = the top of the main frame;
+// r1 = ctx, r2 = its length; registers the program reads start at 0 as in the interpreter (and
+// nothing of the host leaks into the program).
 void Emitter::emit_prologue() {
-  push(rbx);
-  push(rbp);
-  push(r12);
-  push(r13);
-  push(r14);
-  push(r15);
-  sub(rsp, 8);  // rsp is 16-byte aligned everywhere in the body
+  for (const Xbyak::Reg64& r : saved_) {
+    push(r);
+  }
+  if (stack_pad_ != 0) {
+    sub(rsp, stack_pad_);  // rsp is 16-byte aligned everywhere in the body
+  }
   mov(r12, rdi);
-  mov(qword[r12 + jit_off::kSavedRsp], rsp);
-  mov(rbp, qword[r12 + jit_off::kStackHi]);
-  mov(rdi, qword[r12 + jit_off::kCtx]);
-  mov(rsi, qword[r12 + jit_off::kCtxLen]);
-  // Registers the program has not written read as 0, as in the interpreter (and nothing of the host
-  // leaks into the program).
-  xor_(eax, eax);
-  xor_(edx, edx);
-  xor_(ecx, ecx);
-  xor_(r8d, r8d);
-  xor_(ebx, ebx);
-  xor_(r13d, r13d);
-  xor_(r14d, r14d);
-  xor_(r15d, r15d);
-  if (options_.zero_stack) {
+  if (analysis_.has_local_calls) {
+    mov(qword[r12 + jit_off::kSavedRsp], rsp);
+  }
+  if (uses_frame_) {
+    mov(rbp, qword[r12 + jit_off::kStackHi]);
+  }
+  const uint32_t needed = analysis_.regs_read | (analysis_.has_helper_calls ? 0b111110u : 0u);
+  if ((needed & 2) != 0) {
+    mov(rdi, qword[r12 + jit_off::kCtx]);
+  }
+  if ((needed & 4) != 0) {
+    mov(rsi, qword[r12 + jit_off::kCtxLen]);
+  }
+  for (int r : {0, 3, 4, 5, 6, 7, 8, 9}) {
+    if ((needed & (1u << r)) != 0) {
+      xor_(reg(r).cvt32(), reg(r).cvt32());
+    }
+  }
+  if (options_.zero_stack && uses_frame_) {
     emit_zero_frame();
   }
 }
@@ -359,42 +503,43 @@ void Emitter::emit_zero_frame() {
 
 // The main frame's exit: r0 is already in rax.
 void Emitter::emit_return_from_main() {
-  add(rsp, 8);
-  pop(r15);
-  pop(r14);
-  pop(r13);
-  pop(r12);
-  pop(rbp);
-  pop(rbx);
+  if (stack_pad_ != 0) {
+    add(rsp, stack_pad_);
+  }
+  for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+    pop(*it);
+  }
   ret();
 }
 
 void Emitter::emit_epilogue() {
-  L(fault_exit_);  // faults, stops and short packet loads may come from inside local calls
-  mov(rsp, qword[r12 + jit_off::kSavedRsp]);
-  L(epilogue_);
+  bind(Ref::exit(Exit::kFaultExit));  // faults, stops and short packet loads may come from local calls
+  if (analysis_.has_local_calls) {
+    mov(rsp, qword[r12 + jit_off::kSavedRsp]);
+  }
+  bind(Ref::exit(Exit::kEpilogue));
   emit_return_from_main();
 }
 
 void Emitter::emit_common_exits() {
-  auto leave = [&](Xbyak::Label& label, JitExit exit, const Xbyak::Reg64* fault_addr) {
-    L(label);
+  auto leave = [&](Exit at, JitExit exit, const Xbyak::Reg64* fault_addr) {
+    bind(Ref::exit(at));
     if (fault_addr != nullptr) {
       mov(qword[r12 + jit_off::kFaultAddr], *fault_addr);
     }
     mov(dword[r12 + jit_off::kExit], static_cast<uint32_t>(exit));
-    jmp(fault_exit_);
+    jump(Ref::exit(Exit::kFaultExit));
   };
-  leave(oob_exit_, JitExit::kOutOfBounds, &r11);
-  leave(misaligned_exit_, JitExit::kMisaligned, &r11);
-  leave(budget_exit_, JitExit::kBudget, nullptr);
-  leave(depth_exit_, JitExit::kCallDepth, nullptr);
-  leave(bad_call_exit_, JitExit::kBadCall, &r10);
-  leave(stopped_exit_, JitExit::kHelperStopped, nullptr);
+  leave(Exit::kOutOfBounds, JitExit::kOutOfBounds, &r11);
+  leave(Exit::kMisaligned, JitExit::kMisaligned, &r11);
+  leave(Exit::kBudget, JitExit::kBudget, nullptr);
+  leave(Exit::kCallDepth, JitExit::kCallDepth, nullptr);
+  leave(Exit::kBadCall, JitExit::kBadCall, &r10);
+  leave(Exit::kStopped, JitExit::kHelperStopped, nullptr);
   // A legacy packet load past the end of the packet ends the program with r0 = 0.
-  L(return_zero_);
+  bind(Ref::exit(Exit::kReturnZero));
   xor_(eax, eax);
-  jmp(fault_exit_);
+  jump(Ref::exit(Exit::kFaultExit));
 }
 
 // Each block again, paying for one instruction at a time; entered when the budget cannot cover the
@@ -402,11 +547,11 @@ void Emitter::emit_common_exits() {
 void Emitter::emit_counted_blocks() {
   counting_ = true;
   for (size_t block = 0; block < program_.size();) {
-    L(counted_[block]);
+    bind(Ref::counted(block));
     size_t j = block;
     for (uint32_t k = 0; k < analysis_.block_insns[block]; ++k) {
       sub(qword[r12 + jit_off::kBudget], 1);
-      jb(fault_stub(j, budget_exit_));
+      jump(Cc::kB, fault_stub(j, Exit::kBudget));
       emit_insn(j);
       if (k + 1 < analysis_.block_insns[block]) {
         j = next_slot(program_, j);
@@ -415,44 +560,112 @@ void Emitter::emit_counted_blocks() {
     const size_t next = next_slot(program_, j);
     const Form last = program_.op_at(j)->form;
     if (last != Form::kJa && last != Form::kJa32 && last != Form::kExit && next < program_.size()) {
-      jmp(leader_[next]);
+      jump(Ref::block(next));
     }
     block = next;
   }
   counting_ = false;
 }
 
-Xbyak::Label& Emitter::fault_stub(size_t insn, Xbyak::Label& common, uint32_t value) {
-  Xbyak::Label& entry = new_label();
-  stubs_.push_back(Stub{Stub::Kind::kFault, &entry, nullptr, static_cast<uint32_t>(insn), value, 0, &common});
-  return entry;
-}
-
 void Emitter::emit_stub(const Stub& stub) {
-  L(*stub.entry);
   switch (stub.kind) {
     case Stub::Kind::kBudgetRefill:
       add(qword[r12 + jit_off::kBudget], stub.value);
-      jmp(*stub.resume);
+      jump(Ref::counted(stub.insn));
       return;
     case Stub::Kind::kFault:
       mov(dword[r12 + jit_off::kFaultInsn], stub.insn);
       if (stub.value != 0) {
         mov(dword[r12 + jit_off::kFaultAccess], stub.value);
       }
-      jmp(*stub.common);
+      jump(Ref::exit(stub.exit));
       return;
     case Stub::Kind::kAccess:
       emit_access_stub(stub);
       return;
     case Stub::Kind::kCallxSlow:
       // call resolve; test r11, r11; jnz resume; jmp bad
-      call(callx_resolve_);
+      call_to(Ref::exit(Exit::kCallxResolve));
       test(r11, r11);
-      jnz(*stub.resume);
-      jmp(*stub.common);
+      jump_back(Cc::kNe, stub.resume);
+      jump(Ref::stub(stub.fault));
       return;
   }
+}
+
+// DirectReturn direct(void* ctx, uint64_t ctx_len): a plain function for Engine::run(ctx, len). It
+// keeps the JitState and the stack frames in its own native frame, fills the state as
+// JitEngine::execute would, and calls the JitEntry prologue:
+//   sub rsp, ALLOC; <fill the state at [rsp]>; mov rdi, rsp; call entry
+//   cmp dword [rsp + exit], 0; jne fault; add rsp, ALLOC; ret          (rax = r0, rdx = 0)
+//   fault: mov rdi, rsp; call direct_fault; mov edx, 1; add rsp, ALLOC; ret
+void Emitter::emit_direct_entry() {
+  direct_offset_ = getSize();
+  const int32_t state_bytes = (static_cast<int32_t>(sizeof(JitState)) + 15) & ~15;
+  const int32_t stack_bytes = frame_ * kMaxCallFrames;
+  const int32_t alloc = state_bytes + stack_bytes + 8;  // leaves rsp 16-byte aligned for the call
+  auto field = [&](int32_t offset) { return qword[rsp + offset]; };
+  sub(rsp, alloc);
+  xor_(eax, eax);
+  test(rdi, rdi);
+  cmovz(rsi, rax);  // no context: length 0
+  mov(field(jit_off::kCtx), rdi);
+  mov(field(jit_off::kCtxLen), rsi);
+  mov(field(jit_off::kPacket), rdi);
+  mov(field(jit_off::kPacketLen), rsi);
+  mov(field(jit_off::kRc), rax);
+  mov(dword[rsp + jit_off::kExit], eax);
+  mov(rdx, reinterpret_cast<uint64_t>(input_.engine));
+  mov(field(jit_off::kEngine), rdx);
+  lea(rax, ptr[rsp + state_bytes + stack_bytes]);  // the top of the main frame
+  mov(field(jit_off::kStackHi), rax);
+  if (needs_.depth) {
+    lea(rdx, ptr[rax - (kMaxCallFrames - 1) * frame_]);
+    mov(field(jit_off::kDeepestR10), rdx);
+  }
+  if (needs_.budget) {
+    mov(rdx, options_.instruction_budget);
+    mov(field(jit_off::kBudget), rdx);
+  }
+  if (needs_.stack_bounds) {
+    for (int w = 0; w < 4; ++w) {
+      lea(rdx, ptr[rax - (1 << w)]);
+      mov(field(jit_off::kStackLast + 8 * w), rdx);
+    }
+  }
+  if (needs_.ctx_bounds) {
+    // ctx_lo = ctx ? ctx : ~0; end = ctx + len (cut at the top); last[w] = len < w ? 0 : end - w
+    mov(rdx, -1);
+    test(rdi, rdi);
+    cmovnz(rdx, rdi);
+    mov(field(jit_off::kCtxLo), rdx);
+    mov(rax, rdi);
+    add(rax, rsi);
+    mov(rdx, -1);
+    cmovc(rax, rdx);
+    xor_(ecx, ecx);
+    for (int w = 0; w < 4; ++w) {
+      lea(rdx, ptr[rax - (1 << w)]);
+      cmp(rsi, 1 << w);
+      cmovb(rdx, rcx);
+      mov(field(jit_off::kCtxLast + 8 * w), rdx);
+    }
+  }
+  mov(rdi, rsp);
+  call_to(Ref::exit(Exit::kEntry));
+  cmp(dword[rsp + jit_off::kExit], 0);
+  const size_t fault = skip_forward(Cc::kNe);
+  xor_(edx, edx);
+  add(rsp, alloc);
+  ret();
+  land(fault);
+  mov(rdi, rsp);
+  mov(rax, reinterpret_cast<uint64_t>(input_.direct_fault));
+  call(rax);
+  xor_(eax, eax);
+  mov(edx, 1);
+  add(rsp, alloc);
+  ret();
 }
 
 Result<JitCode> compile_jit(const JitInput& input, const JitCompileOptions& options) {
@@ -464,12 +677,12 @@ Result<JitCode> compile_jit(const JitInput& input, const JitCompileOptions& opti
   try {
     Emitter emitter(input, analysis, options);
     emitter.emit_program();
-    emitter.ready(Xbyak::CodeArray::PROTECT_RW);  // resolves label addresses; our allocator never protects
+    emitter.ready(Xbyak::CodeArray::PROTECT_RW);  // resolves xbyak's own labels; our allocator never protects
     auto buffer = CodeBuffer::create({emitter.getCode(), emitter.getSize()});
     if (!buffer) {
       return buffer.take_error();
     }
-    return JitCode{std::move(*buffer), emitter.stats(), emitter.needs()};
+    return JitCode{std::move(*buffer), emitter.stats(), emitter.needs(), emitter.direct_offset()};
   } catch (const Xbyak::Error& e) {
     return make_error(ErrorCode::kUnsupported, fmt::format("JIT code generation failed: {}", e.what()));
   } catch (const std::bad_alloc&) {

@@ -4,7 +4,6 @@
 // Internal to src/vm/jit. Not thread-safe: one Emitter per compilation.
 #pragma once
 
-#include <deque>
 #include <vector>
 
 #include <xbyak/xbyak.h>
@@ -37,6 +36,7 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_program();
   const JitStats& stats() const { return stats_; }
   const JitNeeds& needs() const { return needs_; }
+  size_t direct_offset() const { return direct_offset_; }
 
   // One handler per instruction family; `arg` is the table's selector (AluOp, Cond, ...).
   using Handler = void (Emitter::*)(const Insn&, uint8_t arg);
@@ -58,25 +58,85 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_exit(const Insn& in, uint8_t arg);
 
  private:
+  // Branch targets. The body's blocks, their counted copies, the stubs and the shared exits are
+  // resolved by the emitter's own fixup list rather than xbyak labels: a program has a target per
+  // block and per checked access, and xbyak's hash-table labels would dominate compile time.
+  enum class Exit : uint8_t {
+    kEpilogue,      // the main frame's return (rax = r0)
+    kFaultExit,     // unwinds local calls first
+    kReturnZero,    // short legacy packet load: r0 = 0
+    kOutOfBounds,   // r11 = address
+    kMisaligned,    // r11 = address
+    kBudget,        //
+    kCallDepth,     //
+    kBadCall,       // r10 = the callx value
+    kStopped,       // a helper stopped the run
+    kRegionCheck,   // routine: r11 = address, r10d = access word; ZF clear if inside a region
+    kCallxResolve,  // routine: r10 = callx value; r11 = helper or 0
+    kEntry,         // the JitEntry prologue
+    kCount
+  };
+  struct Ref {
+    enum class Kind : uint8_t { kBlock, kCounted, kStub, kExit };
+    Kind kind;
+    uint32_t index;
+    static Ref block(size_t slot) { return {Kind::kBlock, static_cast<uint32_t>(slot)}; }
+    static Ref counted(size_t slot) { return {Kind::kCounted, static_cast<uint32_t>(slot)}; }
+    static Ref stub(size_t k) { return {Kind::kStub, static_cast<uint32_t>(k)}; }
+    static Ref exit(Exit e) { return {Kind::kExit, static_cast<uint32_t>(e)}; }
+  };
+  // x86 condition codes, as in the low nibble of jcc.
+  enum class Cc : uint8_t {
+    kB = 0x2,
+    kAe = 0x3,
+    kE = 0x4,
+    kNe = 0x5,
+    kBe = 0x6,
+    kA = 0x7,
+    kS = 0x8,
+    kL = 0xc,
+    kGe = 0xd,
+    kLe = 0xe,
+    kG = 0xf
+  };
+
   // Out-of-line code, emitted after the body so hot paths fall straight through.
   struct Stub {
     enum class Kind : uint8_t {
       kAccess,        // the slower bounds checks of one access, then its fault
-      kFault,         // record fault_insn (and fault_access) and leave through a common exit
-      kBudgetRefill,  // give back the block's count and run its counted copy
-      kCallxSlow      // look a callx target up out of line; `common` is the bad-call fault
+      kFault,         // record fault_insn (and fault_access) and leave through `exit`
+      kBudgetRefill,  // give back the block's count and run its counted copy (`insn` is the block)
+      kCallxSlow      // look a callx target up out of line; `fault` is the bad-call stub
     };
     Kind kind;
-    Xbyak::Label* entry;
-    Xbyak::Label* resume;  // kAccess: where an in-bounds access continues; kBudgetRefill: counted copy
     uint32_t insn;
-    uint32_t value;        // kAccess/kFault: width | write << 8; kBudgetRefill: the block's count
-    uint8_t tried;         // kAccess: regions the inline check already tried (kTriedCtx/kTriedStack)
-    Xbyak::Label* common;  // kFault: the shared exit to jump to; kCallxSlow: the fault stub
+    uint32_t value = 0;           // kAccess/kFault: width | write << 8; kBudgetRefill: the block's count
+    uint32_t resume = 0;          // kAccess, kCallxSlow: code offset where the fast path continues
+    uint8_t tried = 0;            // kAccess: regions the inline check already tried (kTriedCtx/kTriedStack)
+    Exit exit = Exit::kEpilogue;  // kFault
+    int8_t base = -1;             // kAccess: compute r11 = [base + off] first (the inline check did not)
+    int32_t off = 0;
+    uint32_t fault = 0;  // kCallxSlow: the stub index of its bad-call fault
   };
   static constexpr uint8_t kTriedCtx = 1, kTriedStack = 2;
+  static constexpr uint32_t kUnbound = UINT32_MAX;
 
-  Xbyak::Label& new_label() { return labels_.emplace_back(); }
+  // Branches: jcc / jmp / call rel32 to a target, rel8 when it is already bound and near.
+  void jump(Cc cc, Ref target);
+  void jump(Ref target);
+  void call_to(Ref target);
+  void jump_back(Cc cc, uint32_t pos);  // to a bound offset
+  void jump_back(uint32_t pos);
+  size_t skip_forward(Cc cc);  // a short jcc over the next few bytes; land() binds its target here
+  void land(size_t skip);
+  void bind(Ref target);
+  uint32_t& position(Ref target);
+  void resolve_fixups();
+  // Adds a stub and returns a reference to it.
+  Ref add_stub(const Stub& stub);
+  // A stub that records the fault of instruction `insn` (and `value`) and leaves through `exit`.
+  Ref fault_stub(size_t insn, Exit exit, uint32_t value = 0);
+
   const Xbyak::Reg64& reg(int bpf) const;
   void emit_insn(size_t index);
   void emit_prologue();
@@ -89,20 +149,24 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_zero_frame();
   void emit_region_check_routine();
   void emit_callx_resolve_routine();
-  // A new out-of-line stub that records the fault of instruction `insn` and leaves through `common`;
-  // returns its entry label for the caller to jump to.
-  Xbyak::Label& fault_stub(size_t insn, Xbyak::Label& common, uint32_t value = 0);
+  void emit_direct_entry();
 
   // The operand for an access of `width` bytes at [base + off], after emitting its bounds check.
   // Atomics always get [r11] with r11 = the address, and an alignment check.
+  enum class Check : uint8_t {
+    kNone,        // proven in bounds (or checks off): no code
+    kCtxLength,   // the base is exactly ctx + k: compare k + off + width with the context length
+    kCtxFirst,    // unknown address: context bounds inline, then stack and regions out of line
+    kStackFirst,  // an address derived from r10 (or a store to a read-only context): stack first
+  };
+  Check check_kind(size_t index) const;
   Xbyak::Address access(const Insn& in, int base, int width, bool write, bool atomic);
-  bool access_is_safe(const Insn& in, int base, int width) const;
   Xbyak::Address sized(int width, const Xbyak::RegExp& where) const;
   void fetch_atomic_loop(const Insn& in, AtomicOp op, int width);
   void divide(const Insn& in, DivOp op, bool is64, const Xbyak::Reg& divisor);
   void divide_by_constant(const Insn& in, DivOp op, bool is64);
   void shift_by_register(const Insn& in, AluOp op, bool is64);
-  void jump_if(Cond cond, const Xbyak::Label& target);
+  static Cc condition_code(Cond cond);
   void after_helper_call(const Insn& in);
   void set_helper_stack_lo();
 
@@ -116,14 +180,21 @@ class Emitter : public Xbyak::CodeGenerator {
   const bool has_regions_;
   const Xbyak::Reg64 bpf_regs_[kNumRegisters];
 
-  std::vector<Xbyak::Label> leader_;   // per slot: the normal copy of each block
-  std::vector<Xbyak::Label> counted_;  // per slot: the per-instruction counted copy (budgeted only)
-  std::deque<Xbyak::Label> labels_;    // stub labels; a deque keeps them in place
+  std::vector<uint32_t> block_pos_;    // per slot: code offset of the block starting there
+  std::vector<uint32_t> counted_pos_;  // per slot: its counted copy (budgeted programs only)
+  std::vector<uint32_t> stub_pos_;     // per stub
+  uint32_t exit_pos_[static_cast<int>(Exit::kCount)];
+  struct Fixup {
+    uint32_t at;  // offset of the rel32 field
+    Ref target;
+  };
+  std::vector<Fixup> fixups_;
   std::vector<Stub> stubs_;
-  Xbyak::Label epilogue_, fault_exit_, return_zero_;
-  Xbyak::Label oob_exit_, misaligned_exit_, budget_exit_, depth_exit_, bad_call_exit_, stopped_exit_;
-  Xbyak::Label region_check_, callx_resolve_;
+  std::vector<Xbyak::Reg64> saved_;  // callee-saved registers the prologue pushes, in order
+  int stack_pad_ = 0;                // bytes below the pushes that keep rsp 16-byte aligned
+  bool uses_frame_ = false;          // rbp (BPF r10) is set up
   bool uses_callx_ = false;
+  size_t direct_offset_ = SIZE_MAX;
   bool counting_ = false;  // emitting a counted copy: every block end jumps back to the normal copy
   JitStats stats_;
   JitNeeds needs_;

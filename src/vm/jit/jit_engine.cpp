@@ -91,6 +91,8 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
     }
   }
   input.callx_table = callx_table_.data();
+  input.direct_fault = &JitEngine::direct_fault;
+  input.engine = this;
   input.callx_table_size = callx_table_.size();
   auto compiled = compile_jit(input, compile_options);
   if (!compiled) {
@@ -99,35 +101,68 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
   code_ = std::move(compiled->code);
   stats_ = compiled->stats;
   needs_ = compiled->needs;
+  has_extras_ =
+      needs_.depth || needs_.budget || needs_.ctx_bounds || needs_.stack_bounds || needs_.engine || needs_.packet;
   entry_ = reinterpret_cast<JitEntry>(const_cast<uint8_t*>(code_.data()));
+  if (compiled->direct_offset != SIZE_MAX) {
+    direct_ = reinterpret_cast<DirectEntry>(const_cast<uint8_t*>(code_.data()) + compiled->direct_offset);
+  }
   return {};
 }
 
 Result<uint64_t> JitEngine::execute(const RunArgs& args, RunContext& rc) const {
-  const size_t frame = options_.stack_size;
-  const size_t stack_bytes = frame * kMaxCallFrames;
-  alignas(16) uint8_t inline_stack[kInlineStackBytes];
-  std::unique_ptr<uint8_t[]> heap_stack;
-  uint8_t* stack = inline_stack;
-  if (stack_bytes > kInlineStackBytes) {
-    heap_stack = std::make_unique<uint8_t[]>(stack_bytes);
-    stack = heap_stack.get();
+  const size_t stack_bytes = options_.stack_size * kMaxCallFrames;
+  if (stack_bytes > kInlineStackBytes) [[unlikely]] {
+    // Zeroed like the interpreter's heap stack, so the two engines see the same bytes.
+    auto heap_stack = std::make_unique<uint8_t[]>(stack_bytes);
+    return run_on(heap_stack.get() + stack_bytes, args, rc);
   }
-  const uint64_t hi = reinterpret_cast<uint64_t>(stack) + stack_bytes;
-  const uint64_t ctx = reinterpret_cast<uint64_t>(args.ctx);
-  const uint64_t ctx_len = args.ctx == nullptr ? 0 : args.ctx_len;
+  alignas(16) uint8_t inline_stack[kInlineStackBytes];
+  return run_on(inline_stack + stack_bytes, args, rc);
+}
 
+// The hot path: fill what the code reads, call it, and turn an abnormal end into an Error.
+Result<uint64_t> JitEngine::run_on(uint8_t* stack_top, const RunArgs& args, RunContext& rc) const {
+  const auto hi = reinterpret_cast<uint64_t>(stack_top);
+  const auto ctx = reinterpret_cast<uint64_t>(args.ctx);
+  const uint64_t ctx_len = args.ctx == nullptr ? 0 : args.ctx_len;
   JitState state;  // only the fields this program's code reads
   state.ctx = ctx;
   state.ctx_len = ctx_len;
   state.stack_hi = hi;
   state.rc = &rc;
+  state.exit = JitExit::kReturn;
+  if (has_extras_) [[unlikely]] {
+    fill_extras(state, args);
+  }
+  if (needs_.helpers) {
+    rc.stack_lo = hi - options_.stack_size;
+    rc.stack_hi = hi;
+  }
+  const uint64_t r0 = entry_(&state);
+  if (state.exit == JitExit::kReturn) [[likely]] {
+    return r0;
+  }
+  if (state.exit == JitExit::kHelperStopped && rc.failure == nullptr) {
+    return rc.stop_value;  // stop() or a tail call, which Engine::run follows
+  }
+  return exit_error(state, &rc);
+}
+
+void JitEngine::direct_fault(const JitState* state) {
+  const auto* engine = static_cast<const JitEngine*>(state->engine);
+  store_direct_error(engine->exit_error(*state, nullptr));
+}
+
+void JitEngine::fill_extras(JitState& state, const RunArgs& args) const {
+  const uint64_t hi = state.stack_hi;
+  const uint64_t ctx = state.ctx;
+  const uint64_t ctx_len = state.ctx_len;
   state.engine = this;
   state.packet = args.packet != nullptr ? reinterpret_cast<uint64_t>(args.packet) : ctx;
   state.packet_len = args.packet != nullptr ? args.packet_len : ctx_len;
-  state.exit = JitExit::kReturn;
   if (needs_.depth) {
-    state.deepest_r10 = hi - (kMaxCallFrames - 1) * frame;
+    state.deepest_r10 = hi - (kMaxCallFrames - 1) * options_.stack_size;
   }
   if (needs_.budget) {
     state.budget = options_.instruction_budget;
@@ -146,19 +181,9 @@ Result<uint64_t> JitEngine::execute(const RunArgs& args, RunContext& rc) const {
       state.stack_last[w] = hi - (uint64_t{1} << w);
     }
   }
-  rc.stack_lo = hi - frame;
-  rc.stack_hi = hi;
-  const uint64_t r0 = entry_(&state);
-  if (state.exit == JitExit::kReturn) [[likely]] {
-    return r0;
-  }
-  if (state.exit == JitExit::kHelperStopped && rc.failure == nullptr) {
-    return rc.stop_value;  // stop() or a tail call, which Engine::run follows
-  }
-  return exit_error(state, rc);
 }
 
-Error JitEngine::exit_error(const JitState& state, const RunContext& rc) const {
+Error JitEngine::exit_error(const JitState& state, const RunContext* rc) const {
   Fault fault;
   switch (state.exit) {
     case JitExit::kOutOfBounds:
@@ -181,7 +206,7 @@ Error JitEngine::exit_error(const JitState& state, const RunContext& rc) const {
       break;
     case JitExit::kHelperStopped:
       fault.code = ErrorCode::kHelperFailed;
-      fault.helper_failure = rc.failure;
+      fault.helper_failure = rc != nullptr ? rc->failure : "stopped";
       break;
     case JitExit::kReturn:
       break;

@@ -62,6 +62,9 @@ struct JitState {
 
 // Which optional JitState fields a compiled program reads.
 struct JitNeeds {
+  bool helpers = false;       // calls helpers: RunContext's stack bounds
+  bool engine = false;        // engine
+  bool packet = false;        // packet, packet_len
   bool depth = false;         // deepest_r10
   bool budget = false;        // budget
   bool ctx_bounds = false;    // ctx_lo, ctx_last
