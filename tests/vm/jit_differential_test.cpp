@@ -11,6 +11,7 @@
 #include "conformance/vector_runner.hpp"
 #include "helpers/conformance_helpers.hpp"
 #include "test_util.hpp"
+#include "vm/jit/jit_engine.hpp"
 #include "vm/program_builder.hpp"
 
 namespace bpfrt {
@@ -482,6 +483,55 @@ TEST(JitDifferentialHarness, Hazards) {
   // A stack pointer handed to a helper may come back in r0.
   EXPECT_TRUE(hazard("mov %r1, %r10\ncall 3\nexit"));
   EXPECT_EQ(normalize_addresses("at 0x10 and 0x2000 and 0x", 0x1000, 0x3000), "at 0x? and 0x2000 and 0x?");
+}
+
+}  // namespace
+}  // namespace bpfrt
+
+namespace bpfrt {
+namespace {
+
+// Blocks whose accesses share a base get one merged check; when the span is not entirely in bounds
+// the block's slow copy must fault at exactly the interpreter's instruction, after the same stores.
+TEST(JitDifferential, MergedChecksFallBackExactly) {
+  const char* bases[] = {
+      "mov %r2, %r1\n",                               // exactly ctx + 0
+      "mov %r2, %r1\nadd %r2, %r3\n",                 // ctx + unknown (r3 = 0 at run time)
+      "mov %r2, %r10\nadd %r2, -64\n",                // exactly r10 - 64
+      "mov %r2, %r10\nadd %r2, %r3\nadd %r2, -64\n",  // r10 + unknown
+  };
+  size_t compared = 0;
+  for (const char* base : bases) {
+    for (int far = -80; far <= 80; far += 4) {
+      for (size_t ctx_size : {size_t{0}, size_t{8}, size_t{16}, size_t{24}}) {
+        for (uint64_t budget : {uint64_t{0}, uint64_t{4}, uint64_t{6}}) {
+          const std::string text = std::string("mov %r3, 0\n") + base + "ja +0\n" +  // a new block
+                                   "stb [%r2+0], 1\nstb [%r2+5], 2\nldxw %r0, [%r2" + (far < 0 ? "" : "+") +
+                                   std::to_string(far) + "]\nstb [%r2+3], 4\nldxb %r4, [%r2+1]\nadd %r0, %r4\nexit";
+          EngineOptions options;
+          options.instruction_budget = budget;
+          std::vector<uint8_t> memory(ctx_size, 0x11);
+          const DifferentialOutcome out =
+              compare_engines(test::must_assemble(text), options, memory, jit_options(true));
+          EXPECT_TRUE(out.same) << text << "\nctx " << ctx_size << " budget " << budget << "\n" << out.difference;
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 1000u);
+}
+
+TEST(JitDifferential, MergedChecksAreUsed) {
+  auto program = test::must_assemble("ldxb %r2, [%r1+0]\nldxb %r3, [%r1+1]\nldxw %r4, [%r1+4]\nmov %r0, 0\nexit");
+  auto engine = JitEngine::create(program, {}, jit_options(true));
+  ASSERT_TRUE(engine.ok());
+  EXPECT_EQ((*engine)->stats().merged_checks, 1u);
+  std::vector<uint8_t> memory(8);
+  EXPECT_TRUE((*engine)->run(memory.data(), memory.size()).ok());
+  auto short_ctx = (*engine)->run(memory.data(), 6);
+  ASSERT_FALSE(short_ctx.ok());
+  EXPECT_EQ(short_ctx.error().insn, 2u);
 }
 
 }  // namespace

@@ -266,36 +266,49 @@ ProgramAnalysis analyze_program(const Program& program) {
   }
 
   // Forward dataflow to a fixpoint; blocks never reached keep no facts (and so no dropped checks).
-  std::vector<std::optional<RegisterFacts>> in(n);
+  // Alongside the pointer facts: which registers every path has written (a must-analysis).
+  struct State {
+    RegisterFacts facts;
+    uint32_t defined;
+    bool operator==(const State&) const = default;
+  };
+  std::vector<std::optional<State>> in(n);
   std::vector<size_t> work;
-  auto merge_into = [&](size_t block, const RegisterFacts& facts) {
+  auto merge_into = [&](size_t block, const State& state) {
     if (!in[block]) {
-      in[block] = facts;
+      in[block] = state;
       work.push_back(block);
       return;
     }
-    RegisterFacts joined;
+    State joined;
     for (int r = 0; r < kNumRegisters; ++r) {
-      joined[r] = join((*in[block])[r], facts[r]);
+      joined.facts[r] = join(in[block]->facts[r], state.facts[r]);
     }
+    joined.defined = in[block]->defined & state.defined;
     if (joined != *in[block]) {
       in[block] = joined;
       work.push_back(block);
     }
   };
-  merge_into(0, entry_facts(true));
+  // r1, r2 and r10 hold the context, its length and the stack top; a local call's target is entered
+  // with whatever its callers left, so nothing is taken as written there but r10.
+  merge_into(0, State{entry_facts(true), bit(1) | bit(2) | bit(kFramePointer)});
   for (size_t i = 0; i < n; ++i) {
     if (a.call_target[i]) {
-      merge_into(i, entry_facts(false));
+      merge_into(i, State{entry_facts(false), bit(kFramePointer)});
     }
   }
+  auto step = [&](size_t j, State& st) {
+    transfer(program, j, st.facts);
+    st.defined |= registers_written(*program.op_at(j), program[j]);
+  };
   while (!work.empty()) {
     const size_t block = work.back();
     work.pop_back();
-    RegisterFacts s = *in[block];
+    State s = *in[block];
     size_t j = block;
     for (;; j = next_slot(program, j)) {
-      transfer(program, j, s);
+      step(j, s);
       if (j == block_last[block]) {
         break;
       }
@@ -313,15 +326,16 @@ ProgramAnalysis analyze_program(const Program& program) {
     if (!in[block]) {
       continue;
     }
-    RegisterFacts s = *in[block];
+    State s = *in[block];
     for (size_t j = block;; j = next_slot(program, j)) {
       const Form form = program.op_at(j)->form;
       if (form == Form::kLoad) {
-        a.base[j] = s[program[j].src];
+        a.base[j] = s.facts[program[j].src];
       } else if (form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
-        a.base[j] = s[program[j].dst];
+        a.base[j] = s.facts[program[j].dst];
       }
-      transfer(program, j, s);
+      a.unwritten_reads |= registers_read(*program.op_at(j), program[j]) & ~s.defined;
+      step(j, s);
       if (j == block_last[block]) {
         break;
       }

@@ -39,6 +39,7 @@ struct ProgramAnalysis {
   std::vector<PointerFact> base;  // per slot: the base register of a load, store or atomic
   uint32_t regs_read = 0;         // bit per BPF register some instruction reads
   uint32_t regs_written = 0;      // bit per BPF register some instruction writes
+  uint32_t unwritten_reads = 0;   // registers some path reads before writing them (they start at 0)
   bool has_helper_calls = false;  // call imm or callx
   bool has_callx = false;
   bool has_packet_loads = false;  // ldabs, ldind

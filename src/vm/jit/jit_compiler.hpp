@@ -24,7 +24,7 @@ struct JitInput {
   const HelperFn* callx_table = nullptr;
   size_t callx_table_size = 0;
   // Called by the direct entry's code when a run ends abnormally, with the filled JitState.
-  void (*direct_fault)(const JitState* state) = nullptr;
+  void (*direct_fault)(const JitState* state, const void* engine) = nullptr;
   const void* engine = nullptr;  // JitState::engine for the direct entry
 };
 
@@ -37,6 +37,7 @@ struct JitCompileOptions {
 struct JitStats {
   size_t checked_accesses = 0;  // memory accesses with a run-time bounds check
   size_t proven_accesses = 0;   // accesses whose check was dropped (stack frame, proven_safe, unchecked)
+  size_t merged_checks = 0;     // block-wide checks standing in for two or more accesses' checks
   size_t code_bytes = 0;
 };
 

@@ -58,7 +58,7 @@ Emitter::Cc Emitter::condition_code(Cond cond) {
 
 void Emitter::emit_ja(const Insn& in, uint8_t /*arg*/) {
   const size_t target = jump_target(in);
-  if (target != in.index + 1 || counting_) {
+  if (target != in.index + 1 || slow_copy_) {
     jump(Ref::block(target));
   }
 }

@@ -58,8 +58,9 @@ Emitter::Check Emitter::check_kind(size_t index) const {
 Xbyak::Address Emitter::access(const Insn& in, int base, int width, bool write, bool atomic) {
   const Xbyak::Reg64& b = reg(base);
   const int32_t off = in.raw.offset;
-  const Check check = check_kind(in.index);
-  if (!counting_) {
+  // In the normal code, an access covered by its block's merged check needs none of its own.
+  const Check check = !slow_copy_ && merged_[in.index] ? Check::kNone : check_kind(in.index);
+  if (!slow_copy_) {
     ++(check == Check::kNone ? stats_.proven_accesses : stats_.checked_accesses);
   }
   const uint32_t access_word = static_cast<uint32_t>(width) | (write ? 0x100u : 0u);
@@ -121,23 +122,38 @@ Xbyak::Address Emitter::access(const Insn& in, int base, int width, bool write, 
 void Emitter::emit_access_stub(const Stub& stub) {
   const int width = static_cast<int>(stub.value & 0xff);
   const bool write = (stub.value & 0x100) != 0;
-  const int w = width_index(width);
   if (stub.base >= 0) {
     lea(r11, ptr[reg(stub.base) + stub.off]);
   }
   if ((stub.tried & kTriedCtx) == 0 && (!write || options_.ctx_writable)) {
-    cmp(r11, qword[r12 + jit_off::kCtxLo]);
-    const size_t next = skip_forward(Cc::kB);
-    cmp(r11, qword[r12 + jit_off::kCtxLast + 8 * w]);
-    jump_back(Cc::kBe, stub.resume);
+    // d = addr - ctx; in bounds if d < ctx_len and width <= ctx_len - d
+    mov(r10, r11);
+    sub(r10, qword[r12 + jit_off::kCtx]);
+    cmp(r10, qword[r12 + jit_off::kCtxLen]);
+    const size_t next = skip_forward(Cc::kAe);
+    mov(r9, qword[r12 + jit_off::kCtxLen]);
+    sub(r9, r10);
+    cmp(r9, width);
+    jump_back(Cc::kAe, stub.resume);
     land(next);
   }
   if ((stub.tried & kTriedStack) == 0) {
-    lea(r10, ptr[rbp - frame_]);
-    cmp(r11, r10);
-    const size_t next = skip_forward(Cc::kB);
-    cmp(r11, qword[r12 + jit_off::kStackLast + 8 * w]);
-    jump_back(Cc::kBe, stub.resume);
+    // lo = r10 - frame (r10 is stack_hi when rbp is not set up); d = addr - lo; len = stack_hi - lo
+    if (uses_frame_) {
+      lea(r9, ptr[rbp - frame_]);
+    } else {
+      mov(r9, qword[r12 + jit_off::kStackHi]);
+      sub(r9, frame_);
+    }
+    mov(r10, r11);
+    sub(r10, r9);
+    neg(r9);
+    add(r9, qword[r12 + jit_off::kStackHi]);
+    cmp(r10, r9);
+    const size_t next = skip_forward(Cc::kAe);
+    sub(r9, r10);
+    cmp(r9, width);
+    jump_back(Cc::kAe, stub.resume);
     land(next);
   }
   if (has_regions_) {

@@ -3,9 +3,11 @@
 // stubs; and the opcode table that picks each instruction's emitter.
 #include "vm/jit/jit_emitter.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iterator>
 #include <new>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -253,27 +255,36 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       has_regions_(!input.options->regions.empty()),
       bpf_regs_{rax, rdi, rsi, rdx, rcx, r8, rbx, r13, r14, r15, rbp},
       block_pos_(program_.size(), kUnbound),
-      counted_pos_(budgeted_ ? program_.size() : 0, kUnbound) {
+      slow_pos_(program_.size(), kUnbound),
+      needs_slow_copy_(program_.size(), budgeted_),
+      merged_(program_.size(), false) {
   setDefaultJmpNEAR(true);
   std::fill(std::begin(exit_pos_), std::end(exit_pos_), kUnbound);
   bool any_checks = false;
+  bool ctx_first = false;
+  bool stack_first = false;
   for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
     const Form form = program_.op_at(i)->form;
-    const bool memory =
-        form == Form::kLoad || form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic;
-    any_checks |= memory && check_kind(i) != Check::kNone;
+    if (form == Form::kLoad || form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
+      const Check check = check_kind(i);
+      any_checks |= check != Check::kNone;
+      ctx_first |= check == Check::kCtxFirst;
+      stack_first |= check == Check::kStackFirst;
+    }
   }
   needs_.budget = budgeted_;
   needs_.depth = analysis.has_local_calls;
   needs_.helpers = analysis.has_helper_calls;
   needs_.engine = (any_checks && has_regions_) || analysis.has_callx;
   needs_.packet = analysis.has_packet_loads;
-  needs_.ctx_bounds = any_checks;
-  needs_.stack_bounds = any_checks;
-  // The frame pointer (BPF r10) is set up when anything can reach the stack: the program through
-  // r10, a local call, a helper (through pointers the program passes), or a bounds check.
+  // Inline checks of unknown addresses compare against precomputed bounds; the out-of-line slow
+  // paths work from ctx, ctx_len and stack_hi alone.
+  needs_.ctx_bounds = ctx_first;  // ctx_lo, ctx_end, ctx_last
+  needs_.stack_bounds = stack_first;
+  // The frame pointer (BPF r10) is set up when anything can reach the stack through it: the program,
+  // a local call, a helper (through pointers the program passes), or a stack-first check.
   uses_frame_ = (analysis.regs_read & (1u << kFramePointer)) != 0 || analysis.has_local_calls ||
-                analysis.has_helper_calls || any_checks;
+                analysis.has_helper_calls || stack_first;
   const uint32_t used = analysis.regs_read | analysis.regs_written;
   const std::pair<int, Xbyak::Reg64> callee_saved[] = {{6, rbx}, {7, r13}, {8, r14}, {9, r15}};
   for (const auto& [bpf, x86] : callee_saved) {
@@ -300,14 +311,13 @@ void Emitter::emit_program() {
         sub(qword[r12 + jit_off::kBudget], n);
         jump(Cc::kB, add_stub(Stub{.kind = Stub::Kind::kBudgetRefill, .insn = static_cast<uint32_t>(i), .value = n}));
       }
+      emit_merged_checks(i);
     }
     emit_insn(i);
   }
   emit_epilogue();
   emit_common_exits();
-  if (budgeted_) {
-    emit_counted_blocks();
-  }
+  emit_slow_copies();
   stub_pos_.assign(stubs_.size(), kUnbound);
   for (size_t k = 0; k < stubs_.size(); ++k) {
     stub_pos_[k] = static_cast<uint32_t>(getSize());
@@ -332,8 +342,8 @@ uint32_t& Emitter::position(Ref target) {
   switch (target.kind) {
     case Ref::Kind::kBlock:
       return block_pos_[target.index];
-    case Ref::Kind::kCounted:
-      return counted_pos_[target.index];
+    case Ref::Kind::kSlow:
+      return slow_pos_[target.index];
     case Ref::Kind::kStub:
       return stub_pos_[target.index];
     case Ref::Kind::kExit:
@@ -466,7 +476,7 @@ void Emitter::emit_prologue() {
     mov(rsi, qword[r12 + jit_off::kCtxLen]);
   }
   for (int r : {0, 3, 4, 5, 6, 7, 8, 9}) {
-    if ((needed & (1u << r)) != 0) {
+    if ((analysis_.unwritten_reads & (1u << r)) != 0) {
       xor_(reg(r).cvt32(), reg(r).cvt32());
     }
   }
@@ -542,36 +552,132 @@ void Emitter::emit_common_exits() {
   jump(Ref::exit(Exit::kFaultExit));
 }
 
-// Each block again, paying for one instruction at a time; entered when the budget cannot cover the
-// whole block, so the run stops at exactly the instruction the interpreter stops at.
-void Emitter::emit_counted_blocks() {
-  counting_ = true;
+// Blocks again, each access checked on its own and, in budgeted programs, one instruction paid for
+// at a time: entered when a block's merged check or its budget falls short, so faults and budget
+// exhaustion happen at exactly the instruction where the interpreter has them.
+void Emitter::emit_slow_copies() {
+  slow_copy_ = true;
   for (size_t block = 0; block < program_.size();) {
-    bind(Ref::counted(block));
     size_t j = block;
-    for (uint32_t k = 0; k < analysis_.block_insns[block]; ++k) {
-      sub(qword[r12 + jit_off::kBudget], 1);
-      jump(Cc::kB, fault_stub(j, Exit::kBudget));
-      emit_insn(j);
-      if (k + 1 < analysis_.block_insns[block]) {
-        j = next_slot(program_, j);
-      }
+    const uint32_t count = analysis_.block_insns[block];
+    for (uint32_t k = 1; k < count; ++k) {
+      j = next_slot(program_, j);
     }
     const size_t next = next_slot(program_, j);
-    const Form last = program_.op_at(j)->form;
-    if (last != Form::kJa && last != Form::kJa32 && last != Form::kExit && next < program_.size()) {
-      jump(Ref::block(next));
+    if (needs_slow_copy_[block]) {
+      bind(Ref::slow(block));
+      for (size_t i = block;; i = next_slot(program_, i)) {
+        if (budgeted_) {
+          sub(qword[r12 + jit_off::kBudget], 1);
+          jump(Cc::kB, fault_stub(i, Exit::kBudget));
+        }
+        emit_insn(i);
+        if (i == j) {
+          break;
+        }
+      }
+      const Form last = program_.op_at(j)->form;
+      if (last != Form::kJa && last != Form::kJa32 && last != Form::kExit && next < program_.size()) {
+        jump(Ref::block(next));
+      }
     }
     block = next;
   }
-  counting_ = false;
+  slow_copy_ = false;
+}
+
+// One bounds check at the top of a block for every group of its accesses through the same base
+// register, unchanged since the block began, checked the same way: the group's whole span at once.
+// If the span is not entirely in bounds, the block's slow copy runs instead and checks each access.
+//   context + k:   cmp qword [ctx_len], k + hi; jb slow
+//   context first: lea r11, [base + lo]; cmp r11, [ctx_lo]; jb slow
+//                  mov r10, [ctx_end]; sub r10, hi - lo; jb slow; cmp r11, r10; ja slow
+//   stack first:   lea r11, [base + lo]; lea r10, [rbp - frame]; cmp r11, r10; jb slow
+//                  mov r10, [stack_hi]; sub r10, hi - lo; cmp r11, r10; ja slow
+void Emitter::emit_merged_checks(size_t block) {
+  struct Group {
+    int base;
+    Check check;
+    int64_t lo, hi;
+    std::vector<size_t> members;
+  };
+  std::vector<Group> groups;
+  uint32_t written = 0;
+  const uint32_t count = analysis_.block_insns[block];
+  size_t i = block;
+  for (uint32_t k = 0; k < count; ++k, i = k < count ? next_slot(program_, i) : i) {
+    const OpInfo& info = *program_.op_at(i);
+    const Instruction& insn = program_[i];
+    if (info.form == Form::kLoad || info.form == Form::kStoreImm || info.form == Form::kStoreReg) {
+      const int base = info.form == Form::kLoad ? insn.src : insn.dst;
+      const Check check = check_kind(i);
+      if (check != Check::kNone && (written & (1u << base)) == 0) {
+        auto it = std::find_if(groups.begin(), groups.end(),
+                               [&](const Group& g) { return g.base == base && g.check == check; });
+        if (it == groups.end()) {
+          groups.push_back(Group{base, check, INT64_MAX, INT64_MIN, {}});
+          it = groups.end() - 1;
+        }
+        it->lo = std::min<int64_t>(it->lo, insn.offset);
+        it->hi = std::max<int64_t>(it->hi, insn.offset + access_size(info));
+        it->members.push_back(i);
+      }
+    }
+    written |= registers_written(info, insn);
+  }
+  std::optional<Ref> target;
+  for (const Group& g : groups) {
+    if (g.members.size() < 2) {
+      continue;
+    }
+    if (!target) {
+      needs_slow_copy_[block] = true;
+      // A budgeted block has already paid for itself: give it back before the slow copy.
+      target = budgeted_ ? add_stub(Stub{.kind = Stub::Kind::kBudgetRefill,
+                                         .insn = static_cast<uint32_t>(block),
+                                         .value = analysis_.block_insns[block]})
+                         : Ref::slow(block);
+    }
+    const Xbyak::Reg64& b = reg(g.base);
+    const auto span = static_cast<uint32_t>(g.hi - g.lo);
+    switch (g.check) {
+      case Check::kCtxLength:
+        cmp(qword[r12 + jit_off::kCtxLen], static_cast<uint32_t>(analysis_.base[g.members[0]].offset + g.hi));
+        jump(Cc::kB, *target);
+        break;
+      case Check::kCtxFirst:
+        lea(r11, ptr[b + static_cast<int32_t>(g.lo)]);
+        cmp(r11, qword[r12 + jit_off::kCtxLo]);
+        jump(Cc::kB, *target);
+        mov(r10, qword[r12 + jit_off::kCtxEnd]);
+        sub(r10, span);
+        jump(Cc::kB, *target);
+        cmp(r11, r10);
+        jump(Cc::kA, *target);
+        break;
+      default:
+        lea(r11, ptr[b + static_cast<int32_t>(g.lo)]);
+        lea(r10, ptr[rbp - frame_]);
+        cmp(r11, r10);
+        jump(Cc::kB, *target);
+        mov(r10, qword[r12 + jit_off::kStackHi]);
+        sub(r10, span);
+        cmp(r11, r10);
+        jump(Cc::kA, *target);
+        break;
+    }
+    for (size_t m : g.members) {
+      merged_[m] = true;
+    }
+    ++stats_.merged_checks;
+  }
 }
 
 void Emitter::emit_stub(const Stub& stub) {
   switch (stub.kind) {
     case Stub::Kind::kBudgetRefill:
       add(qword[r12 + jit_off::kBudget], stub.value);
-      jump(Ref::counted(stub.insn));
+      jump(Ref::slow(stub.insn));
       return;
     case Stub::Kind::kFault:
       mov(dword[r12 + jit_off::kFaultInsn], stub.insn);
@@ -611,12 +717,15 @@ void Emitter::emit_direct_entry() {
   cmovz(rsi, rax);  // no context: length 0
   mov(field(jit_off::kCtx), rdi);
   mov(field(jit_off::kCtxLen), rsi);
-  mov(field(jit_off::kPacket), rdi);
-  mov(field(jit_off::kPacketLen), rsi);
-  mov(field(jit_off::kRc), rax);
   mov(dword[rsp + jit_off::kExit], eax);
-  mov(rdx, reinterpret_cast<uint64_t>(input_.engine));
-  mov(field(jit_off::kEngine), rdx);
+  if (needs_.packet) {
+    mov(field(jit_off::kPacket), rdi);
+    mov(field(jit_off::kPacketLen), rsi);
+  }
+  if (needs_.engine) {
+    mov(rdx, reinterpret_cast<uint64_t>(input_.engine));
+    mov(field(jit_off::kEngine), rdx);
+  }
   lea(rax, ptr[rsp + state_bytes + stack_bytes]);  // the top of the main frame
   mov(field(jit_off::kStackHi), rax);
   if (needs_.depth) {
@@ -634,15 +743,13 @@ void Emitter::emit_direct_entry() {
     }
   }
   if (needs_.ctx_bounds) {
-    // ctx_lo = ctx ? ctx : ~0; end = ctx + len (cut at the top); last[w] = len < w ? 0 : end - w
+    // ctx_lo = ctx ? ctx : ~0; end = ctx + len; last[w] = len < w ? 0 : end - w
     mov(rdx, -1);
     test(rdi, rdi);
     cmovnz(rdx, rdi);
     mov(field(jit_off::kCtxLo), rdx);
-    mov(rax, rdi);
-    add(rax, rsi);
-    mov(rdx, -1);
-    cmovc(rax, rdx);
+    lea(rax, ptr[rdi + rsi]);
+    mov(field(jit_off::kCtxEnd), rax);  // 0 without a context
     xor_(ecx, ecx);
     for (int w = 0; w < 4; ++w) {
       lea(rdx, ptr[rax - (1 << w)]);
@@ -660,6 +767,7 @@ void Emitter::emit_direct_entry() {
   ret();
   land(fault);
   mov(rdi, rsp);
+  mov(rsi, reinterpret_cast<uint64_t>(input_.engine));
   mov(rax, reinterpret_cast<uint64_t>(input_.direct_fault));
   call(rax);
   xor_(eax, eax);

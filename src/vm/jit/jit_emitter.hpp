@@ -58,7 +58,7 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_exit(const Insn& in, uint8_t arg);
 
  private:
-  // Branch targets. The body's blocks, their counted copies, the stubs and the shared exits are
+  // Branch targets. The body's blocks, their slow copies, the stubs and the shared exits are
   // resolved by the emitter's own fixup list rather than xbyak labels: a program has a target per
   // block and per checked access, and xbyak's hash-table labels would dominate compile time.
   enum class Exit : uint8_t {
@@ -77,11 +77,11 @@ class Emitter : public Xbyak::CodeGenerator {
     kCount
   };
   struct Ref {
-    enum class Kind : uint8_t { kBlock, kCounted, kStub, kExit };
+    enum class Kind : uint8_t { kBlock, kSlow, kStub, kExit };
     Kind kind;
     uint32_t index;
     static Ref block(size_t slot) { return {Kind::kBlock, static_cast<uint32_t>(slot)}; }
-    static Ref counted(size_t slot) { return {Kind::kCounted, static_cast<uint32_t>(slot)}; }
+    static Ref slow(size_t slot) { return {Kind::kSlow, static_cast<uint32_t>(slot)}; }
     static Ref stub(size_t k) { return {Kind::kStub, static_cast<uint32_t>(k)}; }
     static Ref exit(Exit e) { return {Kind::kExit, static_cast<uint32_t>(e)}; }
   };
@@ -105,7 +105,7 @@ class Emitter : public Xbyak::CodeGenerator {
     enum class Kind : uint8_t {
       kAccess,        // the slower bounds checks of one access, then its fault
       kFault,         // record fault_insn (and fault_access) and leave through `exit`
-      kBudgetRefill,  // give back the block's count and run its counted copy (`insn` is the block)
+      kBudgetRefill,  // give back the block's count and run its slow copy (`insn` is the block)
       kCallxSlow      // look a callx target up out of line; `fault` is the bad-call stub
     };
     Kind kind;
@@ -143,7 +143,8 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_epilogue();
   void emit_return_from_main();
   void emit_common_exits();
-  void emit_counted_blocks();
+  void emit_slow_copies();
+  void emit_merged_checks(size_t block);
   void emit_stub(const Stub& stub);
   void emit_access_stub(const Stub& stub);
   void emit_zero_frame();
@@ -180,8 +181,12 @@ class Emitter : public Xbyak::CodeGenerator {
   const bool has_regions_;
   const Xbyak::Reg64 bpf_regs_[kNumRegisters];
 
-  std::vector<uint32_t> block_pos_;    // per slot: code offset of the block starting there
-  std::vector<uint32_t> counted_pos_;  // per slot: its counted copy (budgeted programs only)
+  std::vector<uint32_t> block_pos_;  // per slot: code offset of the block starting there
+  // per slot: the block's slow copy, which checks every access on its own and, in budgeted programs,
+  // pays for one instruction at a time. Entered when a block-wide check or the budget falls short.
+  std::vector<uint32_t> slow_pos_;
+  std::vector<bool> needs_slow_copy_;  // per slot (block)
+  std::vector<bool> merged_;           // per slot: an access covered by its block's merged check
   std::vector<uint32_t> stub_pos_;     // per stub
   uint32_t exit_pos_[static_cast<int>(Exit::kCount)];
   struct Fixup {
@@ -195,7 +200,7 @@ class Emitter : public Xbyak::CodeGenerator {
   bool uses_frame_ = false;          // rbp (BPF r10) is set up
   bool uses_callx_ = false;
   size_t direct_offset_ = SIZE_MAX;
-  bool counting_ = false;  // emitting a counted copy: every block end jumps back to the normal copy
+  bool slow_copy_ = false;  // emitting a slow copy: every block end jumps back to the normal code
   JitStats stats_;
   JitNeeds needs_;
 };

@@ -149,9 +149,8 @@ Result<uint64_t> JitEngine::run_on(uint8_t* stack_top, const RunArgs& args, RunC
   return exit_error(state, &rc);
 }
 
-void JitEngine::direct_fault(const JitState* state) {
-  const auto* engine = static_cast<const JitEngine*>(state->engine);
-  store_direct_error(engine->exit_error(*state, nullptr));
+void JitEngine::direct_fault(const JitState* state, const void* engine) {
+  store_direct_error(static_cast<const JitEngine*>(engine)->exit_error(*state, nullptr));
 }
 
 void JitEngine::fill_extras(JitState& state, const RunArgs& args) const {
@@ -168,9 +167,9 @@ void JitEngine::fill_extras(JitState& state, const RunArgs& args) const {
     state.budget = options_.instruction_budget;
   }
   if (needs_.ctx_bounds) {
-    // A context running past the top of the address space is cut there.
-    const uint64_t end = ctx + ctx_len < ctx ? std::numeric_limits<uint64_t>::max() : ctx + ctx_len;
+    const uint64_t end = ctx + ctx_len;  // the caller's context is real memory: no wrap
     state.ctx_lo = ctx == 0 ? std::numeric_limits<uint64_t>::max() : ctx;
+    state.ctx_end = ctx == 0 ? 0 : end;
     for (int w = 0; w < 4; ++w) {
       const uint64_t width = uint64_t{1} << w;
       state.ctx_last[w] = ctx_len < width ? 0 : end - width;

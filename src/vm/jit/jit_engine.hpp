@@ -34,7 +34,7 @@ class JitEngine final : public Engine {
   Result<uint64_t> run_on(uint8_t* stack_top, const RunArgs& args, RunContext& rc) const;
   void fill_extras(JitState& state, const RunArgs& args) const;
   Error exit_error(const JitState& state, const RunContext* rc) const;
-  static void direct_fault(const JitState* state);
+  static void direct_fault(const JitState* state, const void* engine);
 
   CodeBuffer code_;
   JitEntry entry_ = nullptr;

@@ -52,6 +52,7 @@ struct JitState {
   // hold the start addresses of in-bounds accesses of width index w. Without a context, ctx_lo is ~0
   // and ctx_last 0: no address is in range.
   uint64_t ctx_lo;
+  uint64_t ctx_end;  // ctx + ctx_len (cut at the top of the address space); 0 without a context
   uint64_t ctx_last[4];
   uint64_t stack_last[4];
   // Written by the code.
@@ -83,6 +84,7 @@ inline constexpr int32_t kPacket = offsetof(JitState, packet);
 inline constexpr int32_t kPacketLen = offsetof(JitState, packet_len);
 inline constexpr int32_t kBudget = offsetof(JitState, budget);
 inline constexpr int32_t kCtxLo = offsetof(JitState, ctx_lo);
+inline constexpr int32_t kCtxEnd = offsetof(JitState, ctx_end);
 inline constexpr int32_t kCtxLast = offsetof(JitState, ctx_last);
 inline constexpr int32_t kStackLast = offsetof(JitState, stack_last);
 inline constexpr int32_t kSavedRsp = offsetof(JitState, saved_rsp);
