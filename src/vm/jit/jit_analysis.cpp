@@ -7,13 +7,13 @@ namespace {
 
 using Region = PointerFact::Region;
 
-constexpr int64_t kMaxTrackedOffset = int64_t{1} << 32;
+constexpr int64_t kMaxTrackedOffset = int64_t{1} << 30;
 
 PointerFact unknown() {
   return {};
 }
 
-PointerFact exactly(Region region, int64_t offset) {
+PointerFact exactly(Region region, int32_t offset) {
   return {region, true, offset};
 }
 
@@ -34,10 +34,11 @@ bool is_pointer(const PointerFact& f) {
 
 PointerFact offset_by(PointerFact f, int64_t delta) {
   if (f.exact) {
-    f.offset += delta;
-    if (f.offset > kMaxTrackedOffset || f.offset < -kMaxTrackedOffset) {
+    const int64_t offset = f.offset + delta;
+    if (offset > kMaxTrackedOffset || offset < -kMaxTrackedOffset) {
       return somewhere_in(f.region);
     }
+    f.offset = static_cast<int32_t>(offset);
   }
   return f;
 }
@@ -248,7 +249,11 @@ ProgramAnalysis analyze_program(const Program& program) {
   }
 
   // Block extents: each leader's block runs up to the next leader or a block-ending instruction.
-  std::vector<size_t> block_last(n, 0);
+  struct Block {
+    size_t first, last;
+  };
+  std::vector<Block> blocks;
+  std::vector<uint32_t> block_at(n, UINT32_MAX);  // leader slot -> block
   for (size_t i = 0; i < n;) {
     size_t j = i;
     uint32_t count = 0;
@@ -261,7 +266,8 @@ ProgramAnalysis analyze_program(const Program& program) {
       j = next;
     }
     a.block_insns[i] = count;
-    block_last[i] = j;
+    block_at[i] = static_cast<uint32_t>(blocks.size());
+    blocks.push_back({i, j});
     i = next_slot(program, j);
   }
 
@@ -272,22 +278,25 @@ ProgramAnalysis analyze_program(const Program& program) {
     uint32_t defined;
     bool operator==(const State&) const = default;
   };
-  std::vector<std::optional<State>> in(n);
-  std::vector<size_t> work;
-  auto merge_into = [&](size_t block, const State& state) {
-    if (!in[block]) {
-      in[block] = state;
-      work.push_back(block);
+  std::vector<State> in(blocks.size());
+  std::vector<bool> reached(blocks.size(), false);
+  std::vector<uint32_t> work;
+  auto merge_into = [&](size_t slot, const State& state) {
+    const uint32_t b = block_at[slot];
+    if (!reached[b]) {
+      reached[b] = true;
+      in[b] = state;
+      work.push_back(b);
       return;
     }
     State joined;
     for (int r = 0; r < kNumRegisters; ++r) {
-      joined.facts[r] = join(in[block]->facts[r], state.facts[r]);
+      joined.facts[r] = join(in[b].facts[r], state.facts[r]);
     }
-    joined.defined = in[block]->defined & state.defined;
-    if (joined != *in[block]) {
-      in[block] = joined;
-      work.push_back(block);
+    joined.defined = in[b].defined & state.defined;
+    if (joined != in[b]) {
+      in[b] = joined;
+      work.push_back(b);
     }
   };
   // r1, r2 and r10 hold the context, its length and the stack top; a local call's target is entered
@@ -303,13 +312,13 @@ ProgramAnalysis analyze_program(const Program& program) {
     st.defined |= registers_written(*program.op_at(j), program[j]);
   };
   while (!work.empty()) {
-    const size_t block = work.back();
+    const uint32_t b = work.back();
     work.pop_back();
-    State s = *in[block];
-    size_t j = block;
+    State s = in[b];
+    size_t j = blocks[b].first;
     for (;; j = next_slot(program, j)) {
       step(j, s);
-      if (j == block_last[block]) {
+      if (j == blocks[b].last) {
         break;
       }
     }
@@ -322,12 +331,12 @@ ProgramAnalysis analyze_program(const Program& program) {
     }
   }
 
-  for (size_t block = 0; block < n; block = next_slot(program, block_last[block])) {
-    if (!in[block]) {
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    if (!reached[b]) {
       continue;
     }
-    State s = *in[block];
-    for (size_t j = block;; j = next_slot(program, j)) {
+    State s = in[b];
+    for (size_t j = blocks[b].first;; j = next_slot(program, j)) {
       const Form form = program.op_at(j)->form;
       if (form == Form::kLoad) {
         a.base[j] = s.facts[program[j].src];
@@ -336,7 +345,7 @@ ProgramAnalysis analyze_program(const Program& program) {
       }
       a.unwritten_reads |= registers_read(*program.op_at(j), program[j]) & ~s.defined;
       step(j, s);
-      if (j == block_last[block]) {
+      if (j == blocks[b].last) {
         break;
       }
     }

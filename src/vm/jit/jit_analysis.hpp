@@ -22,7 +22,7 @@ struct PointerFact {
   enum class Region : uint8_t { kNone, kStack, kCtx };
   Region region = Region::kNone;
   bool exact = false;  // the value is exactly base + offset on every path
-  int64_t offset = 0;
+  int32_t offset = 0;
 
   bool is(Region r) const { return region == r; }
   bool exactly(Region r) const { return region == r && exact; }

@@ -55,11 +55,12 @@ Emitter::Check Emitter::check_kind(size_t index) const {
 //   context + k:  cmp qword [ctx_len], k + off + width; jb slow
 //   otherwise:    lea r11, [base + off], then the likelier region's bounds inline, the rest in `slow`
 // Atomics always get [r11] with r11 = the address, and an alignment check.
-Xbyak::Address Emitter::access(const Insn& in, int base, int width, bool write, bool atomic) {
+Emitter::Operand Emitter::access(const Insn& in, int base, int width, bool write, bool atomic) {
   const Xbyak::Reg64& b = reg(base);
+  const int b_idx = b.getIdx();
   const int32_t off = in.raw.offset;
   // In the normal code, an access covered by its block's merged check needs none of its own.
-  const Check check = !slow_copy_ && merged_[in.index] ? Check::kNone : check_kind(in.index);
+  const Check check = !slow_copy_ && merged_[in.index] ? Check::kNone : checks_[in.index];
   if (!slow_copy_) {
     ++(check == Check::kNone ? stats_.proven_accesses : stats_.checked_accesses);
   }
@@ -70,27 +71,27 @@ Xbyak::Address Emitter::access(const Insn& in, int base, int width, bool write, 
     const Ref slow = Ref::stub(stubs_.size());  // the stub is added once its resume point is known
     switch (check) {
       case Check::kCtxLength:
-        cmp(qword[r12 + jit_off::kCtxLen], static_cast<uint32_t>(analysis_.base[in.index].offset + off + width));
+        cmp_mem_imm(12, jit_off::kCtxLen, static_cast<int32_t>(analysis_.base[in.index].offset + off + width));
         jump(Cc::kB, slow);
         stub.base = static_cast<int8_t>(base);  // the stub computes the address itself
         stub.off = off;
         break;
       case Check::kStackFirst:
         // lea r11, [base + off]; lea r10, [rbp - frame]; cmp r11, r10; jb slow; cmp r11, [stack_last]; ja slow
-        lea(r11, ptr[b + off]);
-        lea(r10, ptr[rbp - frame_]);
+        lea_to(11, b_idx, off);
+        lea_to(10, 5, -frame_);
         cmp(r11, r10);
         jump(Cc::kB, slow);
-        cmp(r11, qword[r12 + jit_off::kStackLast + 8 * w]);
+        cmp_reg_mem(11, 12, jit_off::kStackLast + 8 * w);
         jump(Cc::kA, slow);
         stub.tried = kTriedStack;
         break;
       default:
         // lea r11, [base + off]; cmp r11, [ctx_lo]; jb slow; cmp r11, [ctx_last]; ja slow
-        lea(r11, ptr[b + off]);
-        cmp(r11, qword[r12 + jit_off::kCtxLo]);
+        lea_to(11, b_idx, off);
+        cmp_reg_mem(11, 12, jit_off::kCtxLo);
         jump(Cc::kB, slow);
-        cmp(r11, qword[r12 + jit_off::kCtxLast + 8 * w]);
+        cmp_reg_mem(11, 12, jit_off::kCtxLast + 8 * w);
         jump(Cc::kA, slow);
         stub.tried = kTriedCtx;
         break;
@@ -100,10 +101,10 @@ Xbyak::Address Emitter::access(const Insn& in, int base, int width, bool write, 
   }
   const bool address_in_r11 = check == Check::kCtxFirst || check == Check::kStackFirst;
   if (!atomic) {
-    return sized(width, address_in_r11 ? Xbyak::RegExp(r11) : Xbyak::RegExp(b + off));
+    return address_in_r11 ? Operand{11, 0} : Operand{b_idx, off};
   }
   if (!address_in_r11) {
-    lea(r11, ptr[b + off]);
+    lea_to(11, b_idx, off);
   }
   const PointerFact& fact = analysis_.base[in.index];
   if (fact.exactly(PointerFact::Region::kStack)) {
@@ -115,62 +116,97 @@ Xbyak::Address Emitter::access(const Insn& in, int base, int width, bool write, 
     test(r11.cvt8(), width - 1);  // test r11b, width-1; jnz misaligned
     jump(Cc::kNe, fault_stub(in.index, Exit::kMisaligned, access_word));
   }
-  return sized(width, r11);
+  return Operand{11, 0};
 }
 
-// The regions the inline check did not try, then the registered regions, then the fault.
+// An access whose inline check failed: call the shared routine for its kind of access, which tries
+// the other regions; back to the access if one holds it, else the fault.
+//   [lea r11, [base + off]]; call access_check<width, write, tried>; je resume
+//   mov dword [fault_insn], insn; mov dword [fault_access], access; jmp out_of_bounds
 void Emitter::emit_access_stub(const Stub& stub) {
-  const int width = static_cast<int>(stub.value & 0xff);
-  const bool write = (stub.value & 0x100) != 0;
   if (stub.base >= 0) {
-    lea(r11, ptr[reg(stub.base) + stub.off]);
+    lea_to(11, reg(stub.base).getIdx(), stub.off);
   }
-  if ((stub.tried & kTriedCtx) == 0 && (!write || options_.ctx_writable)) {
-    // d = addr - ctx; in bounds if d < ctx_len and width <= ctx_len - d
-    mov(r10, r11);
-    sub(r10, qword[r12 + jit_off::kCtx]);
-    cmp(r10, qword[r12 + jit_off::kCtxLen]);
-    const size_t next = skip_forward(Cc::kAe);
-    mov(r9, qword[r12 + jit_off::kCtxLen]);
-    sub(r9, r10);
-    cmp(r9, width);
-    jump_back(Cc::kAe, stub.resume);
-    land(next);
-  }
-  if ((stub.tried & kTriedStack) == 0) {
-    // lo = r10 - frame (r10 is stack_hi when rbp is not set up); d = addr - lo; len = stack_hi - lo
-    if (uses_frame_) {
-      lea(r9, ptr[rbp - frame_]);
-    } else {
-      mov(r9, qword[r12 + jit_off::kStackHi]);
-      sub(r9, frame_);
-    }
-    mov(r10, r11);
-    sub(r10, r9);
-    neg(r9);
-    add(r9, qword[r12 + jit_off::kStackHi]);
-    cmp(r10, r9);
-    const size_t next = skip_forward(Cc::kAe);
-    sub(r9, r10);
-    cmp(r9, width);
-    jump_back(Cc::kAe, stub.resume);
-    land(next);
-  }
-  if (has_regions_) {
-    mov(r10d, stub.value);  // mov r10d, access; call region_check; jnz resume
-    call_to(Ref::exit(Exit::kRegionCheck));
-    jump_back(Cc::kNe, stub.resume);
-  }
-  mov(dword[r12 + jit_off::kFaultInsn], stub.insn);
-  mov(dword[r12 + jit_off::kFaultAccess], stub.value);
+  const uint32_t routine = access_routine_key(stub.value & 0xff, (stub.value & 0x100) != 0, stub.tried);
+  used_access_routines_ |= uint32_t{1} << routine;
+  call_to(Ref::routine(routine));
+  jump_back(Cc::kE, stub.resume);
+  store_imm(4, static_cast<int32_t>(stub.insn), 12, jit_off::kFaultInsn);
+  store_imm(4, static_cast<int32_t>(stub.value), 12, jit_off::kFaultAccess);
   jump(Ref::exit(Exit::kOutOfBounds));
 }
 
+uint32_t Emitter::access_routine_key(uint32_t width, bool write, uint8_t tried) {
+  return static_cast<uint32_t>(width_index(static_cast<int>(width))) | (write ? 4u : 0u) |
+         (static_cast<uint32_t>(tried) << 3);
+}
+
+// access_check<width, write, tried>: r11 = the address. Tries, as the interpreter does, the context
+// and the active stack frames (those the inline check did not), then the registered regions.
+// Returns ZF set if one holds [r11, r11 + width). Clobbers r9 and r10 only.
+void Emitter::emit_access_routines() {
+  for (uint32_t key = 0; key < 32; ++key) {
+    if ((used_access_routines_ & (uint32_t{1} << key)) == 0) {
+      continue;
+    }
+    const int width = 1 << (key & 3);
+    const bool write = (key & 4) != 0;
+    const auto tried = static_cast<uint8_t>(key >> 3);
+    bind(Ref::routine(key));
+    std::vector<size_t> inside;
+    if ((tried & kTriedCtx) == 0 && (!write || options_.ctx_writable)) {
+      // d = addr - ctx; in bounds if d < ctx_len and width <= ctx_len - d
+      mov(r10, r11);
+      sub(r10, qword[r12 + jit_off::kCtx]);
+      cmp(r10, qword[r12 + jit_off::kCtxLen]);
+      const size_t next = skip_forward(Cc::kAe);
+      mov(r9, qword[r12 + jit_off::kCtxLen]);
+      sub(r9, r10);
+      cmp(r9, width);
+      inside.push_back(skip_forward(Cc::kAe));
+      land(next);
+    }
+    if ((tried & kTriedStack) == 0) {
+      // lo = r10 - frame (r10 is stack_hi when rbp is not set up); d = addr - lo; len = stack_hi - lo
+      if (uses_frame_) {
+        lea(r9, ptr[rbp - frame_]);
+      } else {
+        mov(r9, qword[r12 + jit_off::kStackHi]);
+        sub(r9, frame_);
+      }
+      mov(r10, r11);
+      sub(r10, r9);
+      neg(r9);
+      add(r9, qword[r12 + jit_off::kStackHi]);
+      cmp(r10, r9);
+      const size_t next = skip_forward(Cc::kAe);
+      sub(r9, r10);
+      cmp(r9, width);
+      inside.push_back(skip_forward(Cc::kAe));
+      land(next);
+    }
+    if (has_regions_) {
+      // mov r10d, access; call region_check; jnz inside
+      mov(r10d, static_cast<uint32_t>(width) | (write ? 0x100u : 0u));
+      call_to(Ref::exit(Exit::kRegionCheck));
+      inside.push_back(skip_forward(Cc::kNe));
+    }
+    or_(r9d, 1);  // ZF clear: outside every region
+    ret();
+    for (size_t skip : inside) {
+      land(skip);
+    }
+    xor_(r9d, r9d);  // ZF set
+    ret();
+  }
+}
+
 // In: r11 = address, r10d = width | write << 8. Out: ZF clear if a registered region holds the
-// access. Keeps every BPF register.
+// access. Keeps every BPF register. Called from an access_check routine, so two return addresses
+// sit above the body's 16-byte aligned rsp: eight pushes keep the call to C++ aligned.
 void Emitter::emit_region_check_routine() {
   bind(Ref::exit(Exit::kRegionCheck));
-  const Xbyak::Reg64 saved[] = {rax, rdi, rsi, rdx, rcx, r8, r11};  // 7 pushes + return address: aligned
+  const Xbyak::Reg64 saved[] = {rax, rdi, rsi, rdx, rcx, r8, r11, r9};
   for (const auto& r : saved) {
     push(r);
   }
@@ -191,45 +227,17 @@ void Emitter::emit_region_check_routine() {
 
 void Emitter::emit_load(const Insn& in, uint8_t is_signed) {
   const int width = access_size(in.info);
-  const Xbyak::Address m = access(in, in.raw.src, width, false, false);
-  const Xbyak::Reg64& d = reg(in.raw.dst);
-  if (is_signed != 0) {
-    width == 4 ? movsxd(d, m) : movsx(d, m);  // ldxs: movsx dst, [addr]
-  } else if (width == 8) {
-    mov(d, m);  // ldxdw: mov dst, [addr]
-  } else if (width == 4) {
-    mov(d.cvt32(), m);
-  } else {
-    movzx(d.cvt32(), m);  // ldxb/ldxh: movzx dst32, [addr]
-  }
+  const Operand m = access(in, in.raw.src, width, false, false);
+  load(width, is_signed != 0, reg(in.raw.dst).getIdx(), m.base, m.disp);  // mov/movzx/movsx dst, [addr]
 }
 
 void Emitter::emit_store(const Insn& in, uint8_t /*arg*/) {
   const int width = access_size(in.info);
-  const Xbyak::Address m = access(in, in.raw.dst, width, true, false);
+  const Operand m = access(in, in.raw.dst, width, true, false);
   if (in.info.form == Form::kStoreImm) {
-    const int32_t k = in.raw.imm;  // stdw sign-extends it
-    const uint64_t value = width == 1   ? static_cast<uint8_t>(k)
-                           : width == 2 ? static_cast<uint16_t>(k)
-                           : width == 4 ? static_cast<uint32_t>(k)
-                                        : static_cast<uint64_t>(static_cast<int64_t>(k));
-    mov(m, value);  // mov [addr], imm
-    return;
-  }
-  const Xbyak::Reg64& s = reg(in.raw.src);
-  switch (width) {
-    case 1:
-      mov(m, s.cvt8());
-      break;
-    case 2:
-      mov(m, s.cvt16());
-      break;
-    case 4:
-      mov(m, s.cvt32());
-      break;
-    default:
-      mov(m, s);
-      break;
+    store_imm(width, in.raw.imm, m.base, m.disp);  // mov [addr], imm (stdw sign-extends it)
+  } else {
+    store(width, reg(in.raw.src).getIdx(), m.base, m.disp);  // mov [addr], src
   }
 }
 
@@ -237,7 +245,8 @@ void Emitter::emit_atomic(const Insn& in, uint8_t arg) {
   const auto op = static_cast<AtomicOp>(arg);
   const int width = access_size(in.info);
   const bool fetch = (in.raw.imm & op::kAtomicFetch) != 0;
-  const Xbyak::Address m = access(in, in.raw.dst, width, true, true);
+  access(in, in.raw.dst, width, true, true);  // the address is in r11
+  const Xbyak::Address m = sized(width, r11);
   const Xbyak::Reg64& s64 = reg(in.raw.src);
   const Xbyak::Reg s = width == 8 ? Xbyak::Reg(s64) : Xbyak::Reg(s64.cvt32());
   switch (op) {

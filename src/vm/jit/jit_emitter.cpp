@@ -4,11 +4,14 @@
 #include "vm/jit/jit_emitter.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <iterator>
 #include <new>
 #include <optional>
 #include <stdexcept>
+#include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 #include <xbyak/xbyak_util.h>
@@ -215,18 +218,56 @@ constexpr bool table_in_op_order() {
 static_assert(table_in_op_order(), "kOpEmitters must have one row per Op, in BPFRT_OPCODES order");
 
 // xbyak's buffer lives in ordinary memory; compile_jit copies the finished code into a CodeBuffer, so
-// no page of ours is ever writable and executable at once.
+// no page of ours is ever writable and executable at once. Each thread keeps its largest buffer for
+// the next compilation: fresh pages for every program cost more than emitting into them.
 class HeapAllocator final : public Xbyak::Allocator {
  public:
   uint8_t* alloc(size_t size) override {
+    Cache& cache = cache_();
+    if (cache.block != nullptr && cache.size >= size) {
+      return std::exchange(cache.block, nullptr);
+    }
     void* p = std::malloc(size);
     if (p == nullptr) {
       throw std::bad_alloc();
     }
+    sizes_()[p] = size;
     return static_cast<uint8_t*>(p);
   }
-  void free(uint8_t* p) override { std::free(p); }
+  void free(uint8_t* p) override {
+    if (p == nullptr) {
+      return;
+    }
+    Cache& cache = cache_();
+    auto& sizes = sizes_();
+    const size_t size = sizes[p];
+    if (cache.block == nullptr || cache.size < size) {
+      if (cache.block != nullptr) {
+        sizes.erase(cache.block);
+        std::free(cache.block);
+      }
+      cache = Cache{p, size};
+      return;
+    }
+    sizes.erase(p);
+    std::free(p);
+  }
   bool useProtect() const override { return false; }
+
+ private:
+  struct Cache {
+    uint8_t* block = nullptr;
+    size_t size = 0;
+    ~Cache() { std::free(block); }
+  };
+  static Cache& cache_() {
+    thread_local Cache cache;
+    return cache;
+  }
+  static std::unordered_map<void*, size_t>& sizes_() {
+    thread_local std::unordered_map<void*, size_t> sizes;
+    return sizes;
+  }
 };
 
 HeapAllocator& heap_allocator() {
@@ -257,9 +298,11 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       block_pos_(program_.size(), kUnbound),
       slow_pos_(program_.size(), kUnbound),
       needs_slow_copy_(program_.size(), budgeted_),
-      merged_(program_.size(), false) {
+      merged_(program_.size(), false),
+      checks_(program_.size(), Check::kNone) {
   setDefaultJmpNEAR(true);
   std::fill(std::begin(exit_pos_), std::end(exit_pos_), kUnbound);
+  std::fill(std::begin(routine_pos_), std::end(routine_pos_), kUnbound);
   bool any_checks = false;
   bool ctx_first = false;
   bool stack_first = false;
@@ -267,6 +310,7 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
     const Form form = program_.op_at(i)->form;
     if (form == Form::kLoad || form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
       const Check check = check_kind(i);
+      checks_[i] = check;
       any_checks |= check != Check::kNone;
       ctx_first |= check == Check::kCtxFirst;
       stack_first |= check == Check::kStackFirst;
@@ -324,6 +368,7 @@ void Emitter::emit_program() {
     const Stub stub = stubs_[k];  // emit_stub never adds stubs
     emit_stub(stub);
   }
+  emit_access_routines();
   if (has_regions_) {
     emit_region_check_routine();
   }
@@ -346,6 +391,8 @@ uint32_t& Emitter::position(Ref target) {
       return slow_pos_[target.index];
     case Ref::Kind::kStub:
       return stub_pos_[target.index];
+    case Ref::Kind::kRoutine:
+      return routine_pos_[target.index];
     case Ref::Kind::kExit:
       break;
   }
@@ -599,35 +646,46 @@ void Emitter::emit_merged_checks(size_t block) {
     int base;
     Check check;
     int64_t lo, hi;
-    std::vector<size_t> members;
+    uint32_t members;
+    size_t first;
   };
-  std::vector<Group> groups;
-  uint32_t written = 0;
-  const uint32_t count = analysis_.block_insns[block];
-  size_t i = block;
-  for (uint32_t k = 0; k < count; ++k, i = k < count ? next_slot(program_, i) : i) {
-    const OpInfo& info = *program_.op_at(i);
-    const Instruction& insn = program_[i];
-    if (info.form == Form::kLoad || info.form == Form::kStoreImm || info.form == Form::kStoreReg) {
-      const int base = info.form == Form::kLoad ? insn.src : insn.dst;
-      const Check check = check_kind(i);
-      if (check != Check::kNone && (written & (1u << base)) == 0) {
-        auto it = std::find_if(groups.begin(), groups.end(),
-                               [&](const Group& g) { return g.base == base && g.check == check; });
-        if (it == groups.end()) {
-          groups.push_back(Group{base, check, INT64_MAX, INT64_MIN, {}});
-          it = groups.end() - 1;
+  // The accesses a group may take: through a base register not written earlier in the block.
+  auto for_each_candidate = [&](auto&& visit) {
+    uint32_t written = 0;
+    const uint32_t count = analysis_.block_insns[block];
+    size_t i = block;
+    for (uint32_t k = 0; k < count; ++k) {
+      const OpInfo& info = *program_.op_at(i);
+      const Instruction& insn = program_[i];
+      if (info.form == Form::kLoad || info.form == Form::kStoreImm || info.form == Form::kStoreReg) {
+        const int base = info.form == Form::kLoad ? insn.src : insn.dst;
+        if (checks_[i] != Check::kNone && (written & (1u << base)) == 0) {
+          visit(i, base, insn.offset, access_size(info));
         }
-        it->lo = std::min<int64_t>(it->lo, insn.offset);
-        it->hi = std::max<int64_t>(it->hi, insn.offset + access_size(info));
-        it->members.push_back(i);
       }
+      written |= registers_written(info, insn);
+      i = next_slot(program_, i);
     }
-    written |= registers_written(info, insn);
-  }
+  };
+  std::array<Group, 3 * kNumRegisters> groups;
+  size_t group_count = 0;
+  for_each_candidate([&](size_t i, int base, int16_t off, int width) {
+    Group* g = nullptr;
+    for (size_t k = 0; k < group_count && g == nullptr; ++k) {
+      g = groups[k].base == base && groups[k].check == checks_[i] ? &groups[k] : nullptr;
+    }
+    if (g == nullptr) {
+      g = &groups[group_count++];
+      *g = Group{base, checks_[i], INT64_MAX, INT64_MIN, 0, i};
+    }
+    g->lo = std::min<int64_t>(g->lo, off);
+    g->hi = std::max<int64_t>(g->hi, off + width);
+    ++g->members;
+  });
   std::optional<Ref> target;
-  for (const Group& g : groups) {
-    if (g.members.size() < 2) {
+  for (size_t k = 0; k < group_count; ++k) {
+    const Group& g = groups[k];
+    if (g.members < 2) {
       continue;
     }
     if (!target) {
@@ -642,7 +700,7 @@ void Emitter::emit_merged_checks(size_t block) {
     const auto span = static_cast<uint32_t>(g.hi - g.lo);
     switch (g.check) {
       case Check::kCtxLength:
-        cmp(qword[r12 + jit_off::kCtxLen], static_cast<uint32_t>(analysis_.base[g.members[0]].offset + g.hi));
+        cmp_mem_imm(12, jit_off::kCtxLen, static_cast<int32_t>(analysis_.base[g.first].offset + g.hi));
         jump(Cc::kB, *target);
         break;
       case Check::kCtxFirst:
@@ -666,10 +724,16 @@ void Emitter::emit_merged_checks(size_t block) {
         jump(Cc::kA, *target);
         break;
     }
-    for (size_t m : g.members) {
-      merged_[m] = true;
-    }
     ++stats_.merged_checks;
+  }
+  if (target) {
+    for_each_candidate([&](size_t i, int base, int16_t, int) {
+      for (size_t k = 0; k < group_count; ++k) {
+        if (groups[k].members >= 2 && groups[k].base == base && groups[k].check == checks_[i]) {
+          merged_[i] = true;
+        }
+      }
+    });
   }
 }
 

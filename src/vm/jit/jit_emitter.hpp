@@ -77,13 +77,14 @@ class Emitter : public Xbyak::CodeGenerator {
     kCount
   };
   struct Ref {
-    enum class Kind : uint8_t { kBlock, kSlow, kStub, kExit };
+    enum class Kind : uint8_t { kBlock, kSlow, kStub, kExit, kRoutine };
     Kind kind;
     uint32_t index;
     static Ref block(size_t slot) { return {Kind::kBlock, static_cast<uint32_t>(slot)}; }
     static Ref slow(size_t slot) { return {Kind::kSlow, static_cast<uint32_t>(slot)}; }
     static Ref stub(size_t k) { return {Kind::kStub, static_cast<uint32_t>(k)}; }
     static Ref exit(Exit e) { return {Kind::kExit, static_cast<uint32_t>(e)}; }
+    static Ref routine(uint32_t key) { return {Kind::kRoutine, key}; }
   };
   // x86 condition codes, as in the low nibble of jcc.
   enum class Cc : uint8_t {
@@ -137,6 +138,21 @@ class Emitter : public Xbyak::CodeGenerator {
   // A stub that records the fault of instruction `insn` (and `value`) and leaves through `exit`.
   Ref fault_stub(size_t insn, Exit exit, uint32_t value = 0);
 
+  // An instruction with a [base + disp] operand, encoded directly (jit_encode.cpp).
+  struct MemForm {
+    bool rex_w;
+    bool prefix66;
+    bool byte_reg;  // the reg field names a byte register
+    uint8_t opcode_len;
+    uint8_t opcode[2];
+  };
+  void mem_form(const MemForm& form, int reg_field, int base, int32_t disp);
+  void load(int width, bool sign, int dst, int base, int32_t disp);  // mov/movzx/movsx dst, [base+disp]
+  void store(int width, int src, int base, int32_t disp);            // mov [base+disp], src
+  void store_imm(int width, int32_t imm, int base, int32_t disp);    // mov [base+disp], imm
+  void lea_to(int dst, int base, int32_t disp);                      // lea dst, [base+disp]
+  void cmp_mem_imm(int base, int32_t disp, int32_t imm);             // cmp qword [base+disp], imm
+  void cmp_reg_mem(int reg, int base, int32_t disp);                 // cmp reg, qword [base+disp]
   const Xbyak::Reg64& reg(int bpf) const;
   void emit_insn(size_t index);
   void emit_prologue();
@@ -149,6 +165,8 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_access_stub(const Stub& stub);
   void emit_zero_frame();
   void emit_region_check_routine();
+  void emit_access_routines();
+  static uint32_t access_routine_key(uint32_t width, bool write, uint8_t tried);
   void emit_callx_resolve_routine();
   void emit_direct_entry();
 
@@ -161,7 +179,11 @@ class Emitter : public Xbyak::CodeGenerator {
     kStackFirst,  // an address derived from r10 (or a store to a read-only context): stack first
   };
   Check check_kind(size_t index) const;
-  Xbyak::Address access(const Insn& in, int base, int width, bool write, bool atomic);
+  struct Operand {
+    int base;  // x86 register number
+    int32_t disp;
+  };
+  Operand access(const Insn& in, int base, int width, bool write, bool atomic);
   Xbyak::Address sized(int width, const Xbyak::RegExp& where) const;
   void fetch_atomic_loop(const Insn& in, AtomicOp op, int width);
   void divide(const Insn& in, DivOp op, bool is64, const Xbyak::Reg& divisor);
@@ -187,8 +209,11 @@ class Emitter : public Xbyak::CodeGenerator {
   std::vector<uint32_t> slow_pos_;
   std::vector<bool> needs_slow_copy_;  // per slot (block)
   std::vector<bool> merged_;           // per slot: an access covered by its block's merged check
+  std::vector<Check> checks_;          // per slot: check_kind of each load, store and atomic
   std::vector<uint32_t> stub_pos_;     // per stub
   uint32_t exit_pos_[static_cast<int>(Exit::kCount)];
+  uint32_t routine_pos_[32];           // access_check routines by access_routine_key
+  uint32_t used_access_routines_ = 0;  // bit per routine key
   struct Fixup {
     uint32_t at;  // offset of the rel32 field
     Ref target;
