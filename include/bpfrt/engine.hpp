@@ -81,7 +81,7 @@ class Engine {
   // no helpers: straight into the machine code, with none of run()'s bookkeeping.
   [[nodiscard]] Result<uint64_t> run(void* ctx, size_t ctx_len) const {
     if (direct_ != nullptr) {
-      const DirectReturn r = direct_(ctx, ctx_len);
+      const DirectReturn r = direct_(ctx, ctx_len, nullptr);
       if (r.failed == 0) [[likely]] {
         return r.r0;
       }
@@ -106,7 +106,7 @@ class Engine {
     uint64_t r0;
     uint64_t failed;
   };
-  using DirectEntry = DirectReturn (*)(void* ctx, uint64_t ctx_len);
+  using DirectEntry = DirectReturn (*)(void* ctx, uint64_t ctx_len, void* reserved);
   DirectEntry direct_ = nullptr;
   static void store_direct_error(Error error);
   static Error take_direct_error();

@@ -23,9 +23,9 @@ struct JitInput {
   // callx fast path: helper functions by id for ids below the table size (null where none).
   const HelperFn* callx_table = nullptr;
   size_t callx_table_size = 0;
-  // Called by the direct entry's code when a run ends abnormally, with the filled JitState.
+  // Called by the code when a direct run (args = null) ends abnormally.
   void (*direct_fault)(const JitState* state, const void* engine) = nullptr;
-  const void* engine = nullptr;  // JitState::engine for the direct entry
+  const void* engine = nullptr;  // the Engine, for region checks, callx lookups and direct_fault
 };
 
 struct JitCompileOptions {
@@ -42,12 +42,11 @@ struct JitStats {
 };
 
 struct JitCode {
-  CodeBuffer code;
+  CodeBuffer code;  // starts with the JitEntry
   JitStats stats;
-  JitNeeds needs;
-  // Offset of the direct entry, DirectReturn (*)(void* ctx, uint64_t ctx_len), or SIZE_MAX when the
-  // program needs what only Engine::run provides (a RunContext for helpers, a large stack).
-  size_t direct_offset = SIZE_MAX;
+  // The entry also serves Engine::run(ctx, len) directly (args = null): the program calls no
+  // helpers, has no legacy packet loads and its frames fit in the code's native frame.
+  bool direct = false;
 };
 
 // True if this CPU has BMI2.

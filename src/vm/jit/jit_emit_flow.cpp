@@ -145,7 +145,7 @@ void Emitter::emit_callx_resolve_routine() {
   for (const auto& r : saved) {
     push(r);
   }
-  mov(rdi, qword[r12 + jit_off::kEngine]);
+  mov(rdi, reinterpret_cast<uint64_t>(input_.engine));
   mov(rsi, r10);
   mov(rax, reinterpret_cast<uint64_t>(&jit_resolve_callx));
   call(rax);

@@ -210,7 +210,7 @@ void Emitter::emit_region_check_routine() {
   for (const auto& r : saved) {
     push(r);
   }
-  mov(rdi, qword[r12 + jit_off::kEngine]);
+  mov(rdi, reinterpret_cast<uint64_t>(input_.engine));
   mov(rsi, r11);
   movzx(edx, r10b);
   mov(ecx, r10d);

@@ -279,8 +279,9 @@ size_t next_slot(const Program& program, size_t i) {
   return i + (program.op_at(i)->form == Form::kLddw ? 2 : 1);
 }
 
-// The direct entry keeps the stack frames in its own native frame, up to this size.
-constexpr size_t kDirectStackBytes = kDefaultStackSize * kMaxCallFrames;
+// Stack frames up to this size live in the code's own native frame; larger ones are allocated by
+// the engine per run.
+constexpr size_t kNativeStackBytes = kDefaultStackSize * kMaxCallFrames;
 
 }  // namespace
 
@@ -316,11 +317,8 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       stack_first |= check == Check::kStackFirst;
     }
   }
-  needs_.budget = budgeted_;
+  (void)any_checks;
   needs_.depth = analysis.has_local_calls;
-  needs_.helpers = analysis.has_helper_calls;
-  needs_.engine = (any_checks && has_regions_) || analysis.has_callx;
-  needs_.packet = analysis.has_packet_loads;
   // Inline checks of unknown addresses compare against precomputed bounds; the out-of-line slow
   // paths work from ctx, ctx_len and stack_hi alone.
   needs_.ctx_bounds = ctx_first;  // ctx_lo, ctx_end, ctx_last
@@ -340,11 +338,19 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
     saved_.push_back(rbp);
   }
   saved_.push_back(r12);
-  stack_pad_ = saved_.size() % 2 == 0 ? 8 : 0;  // the return address plus the pushes: 16-byte aligned
+  // Below the pushes: the JitState, then (unless they are large) the stack frames, padded so that
+  // rsp is 16-byte aligned in the body (the return address and the pushes come first).
+  const size_t stack_bytes = static_cast<size_t>(frame_) * kMaxCallFrames;
+  native_stack_ = stack_bytes <= kNativeStackBytes;
+  const auto state_bytes = static_cast<int32_t>((sizeof(JitState) + 15) & ~size_t{15});
+  frame_bytes_ = state_bytes + (native_stack_ ? static_cast<int32_t>(stack_bytes) : 0);
+  if ((8 + 8 * saved_.size() + static_cast<size_t>(frame_bytes_)) % 16 != 0) {
+    frame_bytes_ += 8;
+  }
+  direct_ = native_stack_ && !analysis.has_helper_calls && !analysis.has_packet_loads && input.direct_fault != nullptr;
 }
 
 void Emitter::emit_program() {
-  bind(Ref::exit(Exit::kEntry));
   emit_prologue();
   for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
     if (analysis_.leader[i]) {
@@ -374,10 +380,6 @@ void Emitter::emit_program() {
   }
   if (uses_callx_) {
     emit_callx_resolve_routine();
-  }
-  if (!analysis_.has_helper_calls && static_cast<size_t>(frame_) * kMaxCallFrames <= kDirectStackBytes &&
-      input_.direct_fault != nullptr) {
-    emit_direct_entry();
   }
   resolve_fixups();
   stats_.code_bytes = getSize();
@@ -454,6 +456,12 @@ void Emitter::jump_back(uint32_t pos) {
   dd(static_cast<uint32_t>(static_cast<int64_t>(pos) - static_cast<int64_t>(getSize() + 4)));
 }
 
+size_t Emitter::skip_forward_always() {
+  db(0xeb);  // jmp rel8, patched by land()
+  db(0);
+  return getSize() - 1;
+}
+
 size_t Emitter::skip_forward(Cc cc) {
   db(0x70 | static_cast<int>(cc));  // jcc rel8, patched by land()
   db(0);
@@ -498,29 +506,78 @@ const Xbyak::Reg64& Emitter::reg(int bpf) const {
   return bpf_regs_[bpf];
 }
 
-// Saves the callee-saved registers the program uses; r12 = state; r10 = the top of the main frame;
-// r1 = ctx, r2 = its length; registers the program reads start at 0 as in the interpreter (and
-// nothing of the host leaks into the program).
+// JitReturn entry(void* ctx, uint64_t ctx_len, JitArgs* args):
+//   push the callee-saved registers the program uses; sub rsp, frame_bytes; r12 = rsp (the JitState)
+//   fill the state; r1 = ctx and r2 = its length are already in rdi and rsi; r10 = the top of the main
+//   frame; registers read before they are written start at 0, as in the interpreter (and nothing of
+//   the host leaks into the program).
 void Emitter::emit_prologue() {
   for (const Xbyak::Reg64& r : saved_) {
     push(r);
   }
-  if (stack_pad_ != 0) {
-    sub(rsp, stack_pad_);  // rsp is 16-byte aligned everywhere in the body
+  sub(rsp, frame_bytes_);
+  mov(r12, rsp);
+  xor_(eax, eax);
+  test(rdi, rdi);
+  cmovz(rsi, rax);  // no context: length 0
+  store(8, 7, 12, jit_off::kCtx);
+  store(8, 6, 12, jit_off::kCtxLen);
+  store(8, 2, 12, jit_off::kArgs);
+  store_imm(4, 0, 12, jit_off::kExit);
+  // rax = the top of the main frame
+  if (native_stack_) {
+    const auto state_bytes = static_cast<int32_t>((sizeof(JitState) + 15) & ~size_t{15});
+    lea_to(0, 4, state_bytes + frame_ * kMaxCallFrames);  // lea rax, [rsp + state + frames]
+  } else {
+    load(8, false, 0, 2, jit_off::kArgsStackTop);  // mov rax, [args + stack_top]
   }
-  mov(r12, rdi);
-  if (analysis_.has_local_calls) {
-    mov(qword[r12 + jit_off::kSavedRsp], rsp);
+  store(8, 0, 12, jit_off::kStackHi);
+  if (analysis_.has_helper_calls) {
+    // state.rc = args->rc; rc->stack_hi = top; rc->stack_lo = top - frame
+    load(8, false, 9, 2, jit_off::kArgsRc);
+    store(8, 9, 12, jit_off::kRc);
+    store(8, 0, 9, jit_off::kRcStackHi);
+    lea_to(10, 0, -frame_);
+    store(8, 10, 9, jit_off::kRcStackLo);
+  }
+  if (analysis_.has_packet_loads) {
+    load(8, false, 9, 2, jit_off::kArgsPacket);
+    store(8, 9, 12, jit_off::kPacket);
+    load(8, false, 9, 2, jit_off::kArgsPacketLen);
+    store(8, 9, 12, jit_off::kPacketLen);
+  }
+  if (needs_.depth) {
+    lea_to(9, 0, -(kMaxCallFrames - 1) * frame_);
+    store(8, 9, 12, jit_off::kDeepestR10);
+  }
+  if (budgeted_) {
+    mov(r9, options_.instruction_budget);
+    store(8, 9, 12, jit_off::kBudget);
+  }
+  if (needs_.stack_bounds) {
+    for (int w = 0; w < 4; ++w) {
+      lea_to(9, 0, -(1 << w));
+      store(8, 9, 12, jit_off::kStackLast + 8 * w);
+    }
+  }
+  if (needs_.ctx_bounds) {
+    // ctx_lo = ctx ? ctx : ~0; end = ctx + len; last[w] = len < w ? 0 : end - w
+    mov(r9, -1);
+    test(rdi, rdi);
+    cmovnz(r9, rdi);
+    store(8, 9, 12, jit_off::kCtxLo);
+    lea(r10, ptr[rdi + rsi]);
+    store(8, 10, 12, jit_off::kCtxEnd);  // 0 without a context
+    xor_(r11d, r11d);
+    for (int w = 0; w < 4; ++w) {
+      lea_to(9, 10, -(1 << w));
+      cmp(rsi, 1 << w);
+      cmovb(r9, r11);
+      store(8, 9, 12, jit_off::kCtxLast + 8 * w);
+    }
   }
   if (uses_frame_) {
-    mov(rbp, qword[r12 + jit_off::kStackHi]);
-  }
-  const uint32_t needed = analysis_.regs_read | (analysis_.has_helper_calls ? 0b111110u : 0u);
-  if ((needed & 2) != 0) {
-    mov(rdi, qword[r12 + jit_off::kCtx]);
-  }
-  if ((needed & 4) != 0) {
-    mov(rsi, qword[r12 + jit_off::kCtxLen]);
+    mov(rbp, rax);
   }
   for (int r : {0, 3, 4, 5, 6, 7, 8, 9}) {
     if ((analysis_.unwritten_reads & (1u << r)) != 0) {
@@ -558,22 +615,50 @@ void Emitter::emit_zero_frame() {
   }
 }
 
-// The main frame's exit: r0 is already in rax.
+// The main frame's exit: r0 is already in rax; status 0.
 void Emitter::emit_return_from_main() {
-  if (stack_pad_ != 0) {
-    add(rsp, stack_pad_);
-  }
+  xor_(edx, edx);
+  emit_leave();
+}
+
+void Emitter::emit_leave() {
+  add(rsp, frame_bytes_);
   for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
     pop(*it);
   }
   ret();
 }
 
+// Faults, helper stops and short packet loads may come from inside local calls: rsp goes back to the
+// state first. A normal end (short packet load: r0 = 0) returns status 0; an abnormal one status 1,
+// with the details copied to args, or (direct runs) stored as this thread's error.
 void Emitter::emit_epilogue() {
-  bind(Ref::exit(Exit::kFaultExit));  // faults, stops and short packet loads may come from local calls
+  bind(Ref::exit(Exit::kFaultExit));
   if (analysis_.has_local_calls) {
-    mov(rsp, qword[r12 + jit_off::kSavedRsp]);
+    mov(rsp, r12);
   }
+  cmp(dword[r12 + jit_off::kExit], 0);
+  jump(Cc::kE, Ref::exit(Exit::kEpilogue));
+  load(8, false, 2, 12, jit_off::kArgs);  // rdx = args
+  test(rdx, rdx);
+  const size_t direct = skip_forward(Cc::kE);
+  load(4, false, 0, 12, jit_off::kExit);
+  store(4, 0, 2, jit_off::kArgsExit);
+  load(4, false, 0, 12, jit_off::kFaultInsn);
+  store(4, 0, 2, jit_off::kArgsInsn);
+  load(4, false, 0, 12, jit_off::kFaultAccess);
+  store(4, 0, 2, jit_off::kArgsAccess);
+  load(8, false, 0, 12, jit_off::kFaultAddr);
+  store(8, 0, 2, jit_off::kArgsAddr);
+  const size_t out = skip_forward_always();
+  land(direct);
+  mov(rdi, r12);
+  mov(rsi, reinterpret_cast<uint64_t>(input_.engine));
+  mov(rax, reinterpret_cast<uint64_t>(input_.direct_fault));
+  call(rax);
+  land(out);
+  mov(edx, 1);
+  emit_leave();
   bind(Ref::exit(Exit::kEpilogue));
   emit_return_from_main();
 }
@@ -763,83 +848,6 @@ void Emitter::emit_stub(const Stub& stub) {
   }
 }
 
-// DirectReturn direct(void* ctx, uint64_t ctx_len): a plain function for Engine::run(ctx, len). It
-// keeps the JitState and the stack frames in its own native frame, fills the state as
-// JitEngine::execute would, and calls the JitEntry prologue:
-//   sub rsp, ALLOC; <fill the state at [rsp]>; mov rdi, rsp; call entry
-//   cmp dword [rsp + exit], 0; jne fault; add rsp, ALLOC; ret          (rax = r0, rdx = 0)
-//   fault: mov rdi, rsp; call direct_fault; mov edx, 1; add rsp, ALLOC; ret
-void Emitter::emit_direct_entry() {
-  direct_offset_ = getSize();
-  const int32_t state_bytes = (static_cast<int32_t>(sizeof(JitState)) + 15) & ~15;
-  const int32_t stack_bytes = frame_ * kMaxCallFrames;
-  const int32_t alloc = state_bytes + stack_bytes + 8;  // leaves rsp 16-byte aligned for the call
-  auto field = [&](int32_t offset) { return qword[rsp + offset]; };
-  sub(rsp, alloc);
-  xor_(eax, eax);
-  test(rdi, rdi);
-  cmovz(rsi, rax);  // no context: length 0
-  mov(field(jit_off::kCtx), rdi);
-  mov(field(jit_off::kCtxLen), rsi);
-  mov(dword[rsp + jit_off::kExit], eax);
-  if (needs_.packet) {
-    mov(field(jit_off::kPacket), rdi);
-    mov(field(jit_off::kPacketLen), rsi);
-  }
-  if (needs_.engine) {
-    mov(rdx, reinterpret_cast<uint64_t>(input_.engine));
-    mov(field(jit_off::kEngine), rdx);
-  }
-  lea(rax, ptr[rsp + state_bytes + stack_bytes]);  // the top of the main frame
-  mov(field(jit_off::kStackHi), rax);
-  if (needs_.depth) {
-    lea(rdx, ptr[rax - (kMaxCallFrames - 1) * frame_]);
-    mov(field(jit_off::kDeepestR10), rdx);
-  }
-  if (needs_.budget) {
-    mov(rdx, options_.instruction_budget);
-    mov(field(jit_off::kBudget), rdx);
-  }
-  if (needs_.stack_bounds) {
-    for (int w = 0; w < 4; ++w) {
-      lea(rdx, ptr[rax - (1 << w)]);
-      mov(field(jit_off::kStackLast + 8 * w), rdx);
-    }
-  }
-  if (needs_.ctx_bounds) {
-    // ctx_lo = ctx ? ctx : ~0; end = ctx + len; last[w] = len < w ? 0 : end - w
-    mov(rdx, -1);
-    test(rdi, rdi);
-    cmovnz(rdx, rdi);
-    mov(field(jit_off::kCtxLo), rdx);
-    lea(rax, ptr[rdi + rsi]);
-    mov(field(jit_off::kCtxEnd), rax);  // 0 without a context
-    xor_(ecx, ecx);
-    for (int w = 0; w < 4; ++w) {
-      lea(rdx, ptr[rax - (1 << w)]);
-      cmp(rsi, 1 << w);
-      cmovb(rdx, rcx);
-      mov(field(jit_off::kCtxLast + 8 * w), rdx);
-    }
-  }
-  mov(rdi, rsp);
-  call_to(Ref::exit(Exit::kEntry));
-  cmp(dword[rsp + jit_off::kExit], 0);
-  const size_t fault = skip_forward(Cc::kNe);
-  xor_(edx, edx);
-  add(rsp, alloc);
-  ret();
-  land(fault);
-  mov(rdi, rsp);
-  mov(rsi, reinterpret_cast<uint64_t>(input_.engine));
-  mov(rax, reinterpret_cast<uint64_t>(input_.direct_fault));
-  call(rax);
-  xor_(eax, eax);
-  mov(edx, 1);
-  add(rsp, alloc);
-  ret();
-}
-
 Result<JitCode> compile_jit(const JitInput& input, const JitCompileOptions& options) {
   if (input.program->size() >= (size_t{1} << 31)) {
     return make_error(ErrorCode::kUnsupported,
@@ -854,7 +862,7 @@ Result<JitCode> compile_jit(const JitInput& input, const JitCompileOptions& opti
     if (!buffer) {
       return buffer.take_error();
     }
-    return JitCode{std::move(*buffer), emitter.stats(), emitter.needs(), emitter.direct_offset()};
+    return JitCode{std::move(*buffer), emitter.stats(), emitter.direct()};
   } catch (const Xbyak::Error& e) {
     return make_error(ErrorCode::kUnsupported, fmt::format("JIT code generation failed: {}", e.what()));
   } catch (const std::bad_alloc&) {

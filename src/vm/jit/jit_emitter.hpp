@@ -35,8 +35,7 @@ class Emitter : public Xbyak::CodeGenerator {
   // Emits the whole program. Throws Xbyak::Error on assembler failure (compile_jit catches it).
   void emit_program();
   const JitStats& stats() const { return stats_; }
-  const JitNeeds& needs() const { return needs_; }
-  size_t direct_offset() const { return direct_offset_; }
+  bool direct() const { return direct_; }
 
   // One handler per instruction family; `arg` is the table's selector (AluOp, Cond, ...).
   using Handler = void (Emitter::*)(const Insn&, uint8_t arg);
@@ -73,7 +72,6 @@ class Emitter : public Xbyak::CodeGenerator {
     kStopped,       // a helper stopped the run
     kRegionCheck,   // routine: r11 = address, r10d = access word; ZF clear if inside a region
     kCallxResolve,  // routine: r10 = callx value; r11 = helper or 0
-    kEntry,         // the JitEntry prologue
     kCount
   };
   struct Ref {
@@ -129,6 +127,7 @@ class Emitter : public Xbyak::CodeGenerator {
   void jump_back(Cc cc, uint32_t pos);  // to a bound offset
   void jump_back(uint32_t pos);
   size_t skip_forward(Cc cc);  // a short jcc over the next few bytes; land() binds its target here
+  size_t skip_forward_always();
   void land(size_t skip);
   void bind(Ref target);
   uint32_t& position(Ref target);
@@ -158,6 +157,7 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_prologue();
   void emit_epilogue();
   void emit_return_from_main();
+  void emit_leave();  // release the frame, restore the callee-saved registers, ret
   void emit_common_exits();
   void emit_slow_copies();
   void emit_merged_checks(size_t block);
@@ -168,7 +168,6 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_access_routines();
   static uint32_t access_routine_key(uint32_t width, bool write, uint8_t tried);
   void emit_callx_resolve_routine();
-  void emit_direct_entry();
 
   // The operand for an access of `width` bytes at [base + off], after emitting its bounds check.
   // Atomics always get [r11] with r11 = the address, and an alignment check.
@@ -224,10 +223,17 @@ class Emitter : public Xbyak::CodeGenerator {
   int stack_pad_ = 0;                // bytes below the pushes that keep rsp 16-byte aligned
   bool uses_frame_ = false;          // rbp (BPF r10) is set up
   bool uses_callx_ = false;
-  size_t direct_offset_ = SIZE_MAX;
-  bool slow_copy_ = false;  // emitting a slow copy: every block end jumps back to the normal code
+  // Which optional JitState fields the prologue fills.
+  struct Needs {
+    bool depth = false;         // deepest_r10
+    bool ctx_bounds = false;    // ctx_lo, ctx_end, ctx_last
+    bool stack_bounds = false;  // stack_last
+  } needs_;
+  bool native_stack_ = false;  // the frames live in the code's native frame (else args->stack_top)
+  bool direct_ = false;
+  int32_t frame_bytes_ = 0;  // what the prologue reserves below the pushes: state, frames, padding
+  bool slow_copy_ = false;   // emitting a slow copy: every block end jumps back to the normal code
   JitStats stats_;
-  JitNeeds needs_;
 };
 
 }  // namespace bpfrt

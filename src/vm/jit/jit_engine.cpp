@@ -100,98 +100,45 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
   }
   code_ = std::move(compiled->code);
   stats_ = compiled->stats;
-  needs_ = compiled->needs;
-  has_extras_ =
-      needs_.depth || needs_.budget || needs_.ctx_bounds || needs_.stack_bounds || needs_.engine || needs_.packet;
   entry_ = reinterpret_cast<JitEntry>(const_cast<uint8_t*>(code_.data()));
-  if (compiled->direct_offset != SIZE_MAX) {
-    direct_ = reinterpret_cast<DirectEntry>(const_cast<uint8_t*>(code_.data()) + compiled->direct_offset);
+  if (compiled->direct) {
+    direct_ = reinterpret_cast<DirectEntry>(const_cast<uint8_t*>(code_.data()));
   }
   return {};
 }
 
 Result<uint64_t> JitEngine::execute(const RunArgs& args, RunContext& rc) const {
+  JitArgs call;
+  call.rc = &rc;
+  call.packet = reinterpret_cast<uint64_t>(args.packet != nullptr ? args.packet : args.ctx);
+  call.packet_len = args.packet != nullptr ? args.packet_len : (args.ctx == nullptr ? 0 : args.ctx_len);
+  std::unique_ptr<uint8_t[]> heap_stack;
   const size_t stack_bytes = options_.stack_size * kMaxCallFrames;
-  if (stack_bytes > kInlineStackBytes) [[unlikely]] {
+  if (stack_bytes > kInlineStackBytes) {
     // Zeroed like the interpreter's heap stack, so the two engines see the same bytes.
-    auto heap_stack = std::make_unique<uint8_t[]>(stack_bytes);
-    return run_on(heap_stack.get() + stack_bytes, args, rc);
+    heap_stack = std::make_unique<uint8_t[]>(stack_bytes);
+    call.stack_top = reinterpret_cast<uint64_t>(heap_stack.get() + stack_bytes);
   }
-  alignas(16) uint8_t inline_stack[kInlineStackBytes];
-  return run_on(inline_stack + stack_bytes, args, rc);
-}
-
-// The hot path: fill what the code reads, call it, and turn an abnormal end into an Error.
-Result<uint64_t> JitEngine::run_on(uint8_t* stack_top, const RunArgs& args, RunContext& rc) const {
-  const auto hi = reinterpret_cast<uint64_t>(stack_top);
-  const auto ctx = reinterpret_cast<uint64_t>(args.ctx);
-  const uint64_t ctx_len = args.ctx == nullptr ? 0 : args.ctx_len;
-  JitState state;  // only the fields this program's code reads
-  state.ctx = ctx;
-  state.ctx_len = ctx_len;
-  state.stack_hi = hi;
-  state.rc = &rc;
-  state.exit = JitExit::kReturn;
-  if (has_extras_) [[unlikely]] {
-    fill_extras(state, args);
+  const JitReturn r = entry_(args.ctx, args.ctx_len, &call);
+  if (r.status == 0) [[likely]] {
+    return r.r0;
   }
-  if (needs_.helpers) {
-    rc.stack_lo = hi - options_.stack_size;
-    rc.stack_hi = hi;
-  }
-  const uint64_t r0 = entry_(&state);
-  if (state.exit == JitExit::kReturn) [[likely]] {
-    return r0;
-  }
-  if (state.exit == JitExit::kHelperStopped && rc.failure == nullptr) {
+  if (call.exit == JitExit::kHelperStopped && rc.failure == nullptr) {
     return rc.stop_value;  // stop() or a tail call, which Engine::run follows
   }
-  return exit_error(state, &rc);
+  return exit_error(call, &rc);
 }
 
-void JitEngine::direct_fault(const JitState* state, const void* engine) {
-  store_direct_error(static_cast<const JitEngine*>(engine)->exit_error(*state, nullptr));
-}
-
-void JitEngine::fill_extras(JitState& state, const RunArgs& args) const {
-  const uint64_t hi = state.stack_hi;
-  const uint64_t ctx = state.ctx;
-  const uint64_t ctx_len = state.ctx_len;
-  state.engine = this;
-  state.packet = args.packet != nullptr ? reinterpret_cast<uint64_t>(args.packet) : ctx;
-  state.packet_len = args.packet != nullptr ? args.packet_len : ctx_len;
-  if (needs_.depth) {
-    state.deepest_r10 = hi - (kMaxCallFrames - 1) * options_.stack_size;
-  }
-  if (needs_.budget) {
-    state.budget = options_.instruction_budget;
-  }
-  if (needs_.ctx_bounds) {
-    const uint64_t end = ctx + ctx_len;  // the caller's context is real memory: no wrap
-    state.ctx_lo = ctx == 0 ? std::numeric_limits<uint64_t>::max() : ctx;
-    state.ctx_end = ctx == 0 ? 0 : end;
-    for (int w = 0; w < 4; ++w) {
-      const uint64_t width = uint64_t{1} << w;
-      state.ctx_last[w] = ctx_len < width ? 0 : end - width;
-    }
-  }
-  if (needs_.stack_bounds) {
-    for (int w = 0; w < 4; ++w) {
-      state.stack_last[w] = hi - (uint64_t{1} << w);
-    }
-  }
-}
-
-Error JitEngine::exit_error(const JitState& state, const RunContext* rc) const {
+Error JitEngine::exit_error(const JitArgs& state, const RunContext* rc) const {
   Fault fault;
   switch (state.exit) {
     case JitExit::kOutOfBounds:
     case JitExit::kMisaligned:
       fault.code = ErrorCode::kOutOfBounds;
       fault.misaligned = state.exit == JitExit::kMisaligned;
-      fault.addr = state.fault_addr;
-      fault.size = state.fault_access & 0xff;
-      fault.write = (state.fault_access & 0x100) != 0;
+      fault.addr = state.addr;
+      fault.size = state.access & 0xff;
+      fault.write = (state.access & 0x100) != 0;
       break;
     case JitExit::kBudget:
       fault.code = ErrorCode::kBudgetExhausted;
@@ -201,7 +148,7 @@ Error JitEngine::exit_error(const JitState& state, const RunContext* rc) const {
       break;
     case JitExit::kBadCall:
       fault.code = ErrorCode::kBadCall;
-      fault.callx_target = static_cast<int64_t>(state.fault_addr);
+      fault.callx_target = static_cast<int64_t>(state.addr);
       break;
     case JitExit::kHelperStopped:
       fault.code = ErrorCode::kHelperFailed;
@@ -210,7 +157,16 @@ Error JitEngine::exit_error(const JitState& state, const RunContext* rc) const {
     case JitExit::kReturn:
       break;
   }
-  return fault_error(program_, state.fault_insn, fault, options_.instruction_budget);
+  return fault_error(program_, state.insn, fault, options_.instruction_budget);
+}
+
+void JitEngine::direct_fault(const JitState* state, const void* engine) {
+  JitArgs fault;
+  fault.exit = state->exit;
+  fault.insn = state->fault_insn;
+  fault.access = state->fault_access;
+  fault.addr = state->fault_addr;
+  store_direct_error(static_cast<const JitEngine*>(engine)->exit_error(fault, nullptr));
 }
 
 Result<std::unique_ptr<Engine>> create_jit_engine(Program program, EngineOptions options,

@@ -31,17 +31,13 @@ class JitEngine final : public Engine {
   JitEngine(Program program, EngineOptions options) : Engine(std::move(program), std::move(options)) {}
 
   Status compile(const JitCompileOptions& compile_options);
-  Result<uint64_t> run_on(uint8_t* stack_top, const RunArgs& args, RunContext& rc) const;
-  void fill_extras(JitState& state, const RunArgs& args) const;
-  Error exit_error(const JitState& state, const RunContext* rc) const;
+  Error exit_error(const JitArgs& fault, const RunContext* rc) const;
   static void direct_fault(const JitState* state, const void* engine);
 
   CodeBuffer code_;
   JitEntry entry_ = nullptr;
   std::vector<HelperFn> callx_table_;
   JitStats stats_;
-  JitNeeds needs_;
-  bool has_extras_ = false;  // the code reads JitState fields beyond the always-filled ones
 };
 
 // create_jit_engine with explicit code-generation options (tests force the non-BMI2 paths).

@@ -32,44 +32,51 @@ constexpr int width_index(int bytes) {
   return bytes == 1 ? 0 : bytes == 2 ? 1 : bytes == 4 ? 2 : 3;
 }
 
-// Trivially constructible on purpose: the engine fills only what the compiled code reads (see
-// JitNeeds), so a run does not pay for clearing the whole block.
+// What JitEngine::execute hands the code, and where the code reports an abnormal end. The direct
+// shortcut (Engine::run(ctx, len)) passes none: then packet loads read the context, the frames live
+// in the code's own native frame, and an abnormal end is stored with Engine::store_direct_error.
+struct JitArgs {
+  RunContext* rc = nullptr;
+  uint64_t packet = 0;
+  uint64_t packet_len = 0;
+  uint64_t stack_top = 0;  // the top of a heap-allocated stack (large frames), else unused
+  // Written by the code when it returns status 1.
+  JitExit exit = JitExit::kReturn;
+  uint32_t insn = 0;
+  uint32_t access = 0;  // width in bytes | (write ? 0x100 : 0)
+  uint64_t addr = 0;    // the faulting address, or the callx target
+};
+
+// rax:rdx of the compiled function: r0, and 0 for a normal end or 1 for an abnormal one.
+struct JitReturn {
+  uint64_t r0;
+  uint64_t status;
+};
+
+// The code's per-run block, at the bottom of its own native frame (r12 points at it); the stack
+// frames sit right above it unless they are heap-allocated. Only what the program needs is filled.
 struct JitState {
-  // Set by the engine before each run.
   uint64_t ctx;       // r1 on entry
   uint64_t ctx_len;   // r2 on entry; 0 when there is no context
   uint64_t stack_hi;  // r10 on entry: the top of the main frame
-  RunContext* rc;
-  const Engine* engine;
-  uint64_t packet;      // legacy packet loads read here
-  uint64_t packet_len;  //
-  JitExit exit;         // kReturn until the code says otherwise
+  JitArgs* args;      // null for the direct shortcut
+  JitExit exit;       // kReturn until the code says otherwise
   uint32_t fault_insn;
-  // Only when JitNeeds says so.
-  uint64_t deepest_r10;  // local calls: r10 of the last frame; a call from it fails
+  uint64_t fault_addr;    // the faulting address, or the callx target
+  uint32_t fault_access;  // width in bytes | (write ? 0x100 : 0)
+  uint32_t reserved;
+  RunContext* rc;        // programs that call helpers
+  uint64_t packet;       // programs with legacy packet loads
+  uint64_t packet_len;   //
+  uint64_t deepest_r10;  // programs with local calls: r10 of the last frame; a call from it fails
   uint64_t budget;       // budgeted programs: instructions left
   // Accesses checked against unknown addresses: [ctx_lo, ctx_last[w]] and [r10 - frame, stack_last[w]]
   // hold the start addresses of in-bounds accesses of width index w. Without a context, ctx_lo is ~0
   // and ctx_last 0: no address is in range.
   uint64_t ctx_lo;
-  uint64_t ctx_end;  // ctx + ctx_len (cut at the top of the address space); 0 without a context
+  uint64_t ctx_end;  // ctx + ctx_len; 0 without a context
   uint64_t ctx_last[4];
   uint64_t stack_last[4];
-  // Written by the code.
-  uint64_t saved_rsp;     // rsp after the prologue: fault exits unwind local calls to it
-  uint64_t fault_addr;    // the faulting address, or the callx target
-  uint32_t fault_access;  // width in bytes | (write ? 0x100 : 0)
-};
-
-// Which optional JitState fields a compiled program reads.
-struct JitNeeds {
-  bool helpers = false;       // calls helpers: RunContext's stack bounds
-  bool engine = false;        // engine
-  bool packet = false;        // packet, packet_len
-  bool depth = false;         // deepest_r10
-  bool budget = false;        // budget
-  bool ctx_bounds = false;    // ctx_lo, ctx_last
-  bool stack_bounds = false;  // stack_last
 };
 
 // Field offsets as the emitter addresses them ([r12 + offset]).
@@ -77,26 +84,35 @@ namespace jit_off {
 inline constexpr int32_t kCtx = offsetof(JitState, ctx);
 inline constexpr int32_t kCtxLen = offsetof(JitState, ctx_len);
 inline constexpr int32_t kStackHi = offsetof(JitState, stack_hi);
-inline constexpr int32_t kDeepestR10 = offsetof(JitState, deepest_r10);
+inline constexpr int32_t kArgs = offsetof(JitState, args);
+inline constexpr int32_t kExit = offsetof(JitState, exit);
+inline constexpr int32_t kFaultInsn = offsetof(JitState, fault_insn);
+inline constexpr int32_t kFaultAddr = offsetof(JitState, fault_addr);
+inline constexpr int32_t kFaultAccess = offsetof(JitState, fault_access);
 inline constexpr int32_t kRc = offsetof(JitState, rc);
-inline constexpr int32_t kEngine = offsetof(JitState, engine);
 inline constexpr int32_t kPacket = offsetof(JitState, packet);
 inline constexpr int32_t kPacketLen = offsetof(JitState, packet_len);
+inline constexpr int32_t kDeepestR10 = offsetof(JitState, deepest_r10);
 inline constexpr int32_t kBudget = offsetof(JitState, budget);
 inline constexpr int32_t kCtxLo = offsetof(JitState, ctx_lo);
 inline constexpr int32_t kCtxEnd = offsetof(JitState, ctx_end);
 inline constexpr int32_t kCtxLast = offsetof(JitState, ctx_last);
 inline constexpr int32_t kStackLast = offsetof(JitState, stack_last);
-inline constexpr int32_t kSavedRsp = offsetof(JitState, saved_rsp);
-inline constexpr int32_t kFaultAddr = offsetof(JitState, fault_addr);
-inline constexpr int32_t kExit = offsetof(JitState, exit);
-inline constexpr int32_t kFaultInsn = offsetof(JitState, fault_insn);
-inline constexpr int32_t kFaultAccess = offsetof(JitState, fault_access);
+inline constexpr int32_t kArgsRc = offsetof(JitArgs, rc);
+inline constexpr int32_t kArgsPacket = offsetof(JitArgs, packet);
+inline constexpr int32_t kArgsPacketLen = offsetof(JitArgs, packet_len);
+inline constexpr int32_t kArgsStackTop = offsetof(JitArgs, stack_top);
+inline constexpr int32_t kArgsExit = offsetof(JitArgs, exit);
+inline constexpr int32_t kArgsInsn = offsetof(JitArgs, insn);
+inline constexpr int32_t kArgsAccess = offsetof(JitArgs, access);
+inline constexpr int32_t kArgsAddr = offsetof(JitArgs, addr);
 inline constexpr int32_t kRcStackLo = offsetof(RunContext, stack_lo);
+inline constexpr int32_t kRcStackHi = offsetof(RunContext, stack_hi);
 inline constexpr int32_t kRcStopRequested = offsetof(RunContext, stop_requested);
 }  // namespace jit_off
 
-// The signature of a compiled program.
-using JitEntry = uint64_t (*)(JitState* state);
+// The compiled program: r0 and a status, given the context and (except for the direct shortcut)
+// the engine's arguments.
+using JitEntry = JitReturn (*)(void* ctx, uint64_t ctx_len, JitArgs* args);
 
 }  // namespace bpfrt
