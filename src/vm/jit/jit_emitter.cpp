@@ -246,7 +246,8 @@ class HeapAllocator final : public Xbyak::Allocator {
         sizes.erase(cache.block);
         std::free(cache.block);
       }
-      cache = Cache{p, size};
+      cache.block = p;
+      cache.size = size;
       return;
     }
     sizes.erase(p);
@@ -258,6 +259,9 @@ class HeapAllocator final : public Xbyak::Allocator {
   struct Cache {
     uint8_t* block = nullptr;
     size_t size = 0;
+    Cache() = default;
+    Cache(const Cache&) = delete;
+    Cache& operator=(const Cache&) = delete;
     ~Cache() { std::free(block); }
   };
   static Cache& cache_() {
