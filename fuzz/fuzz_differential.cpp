@@ -45,6 +45,21 @@ const bpfrt::HelperTable& helpers() {
 
 alignas(8) uint8_t g_region[64];
 
+// With BPFRT_FUZZ_STATS set, how many inputs were compared and why the others were not.
+struct Stats {
+  uint64_t inputs = 0, invalid = 0, hazards = 0, compared = 0, errors = 0;
+  ~Stats() {
+    if (std::getenv("BPFRT_FUZZ_STATS") != nullptr) {
+      std::fprintf(stderr,
+                   "fuzz_differential: %llu inputs, %llu not valid programs, %llu skipped as hazards, %llu compared "
+                   "(%llu of them ending in the same error)\n",
+                   static_cast<unsigned long long>(inputs), static_cast<unsigned long long>(invalid),
+                   static_cast<unsigned long long>(hazards), static_cast<unsigned long long>(compared),
+                   static_cast<unsigned long long>(errors));
+    }
+  }
+} g_stats;
+
 int16_t read16(const uint8_t* p) {
   int16_t v;
   std::memcpy(&v, p, sizeof(v));
@@ -236,7 +251,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto program = (flags & 1) != 0 ? bpfrt::Program::from_instructions(generate(rest))
                                   : bpfrt::Program::decode(rest.first(rest.size() - rest.size() % 8));
-  if (!program || bpfrt::differential_hazard(*program, &helpers())) {
+  ++g_stats.inputs;
+  if (!program) {
+    ++g_stats.invalid;
+    return 0;
+  }
+  if (bpfrt::differential_hazard(*program, &helpers())) {
+    ++g_stats.hazards;
     return 0;
   }
   bpfrt::EngineOptions options;
@@ -255,6 +276,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bpfrt::JitCompileOptions jit;
   jit.use_bmi2 = (flags & 2) == 0 && bpfrt::cpu_has_bmi2();
   const bpfrt::DifferentialOutcome outcome = bpfrt::compare_engines(*program, options, memory, jit, region);
+  ++g_stats.compared;
+  g_stats.errors += outcome.interp.result.ok() ? 0 : 1;
   if (!outcome.same) {
     std::fprintf(stderr, "interpreter and JIT differ (flags 0x%x):\n%s\nprogram:\n%s\n", flags,
                  outcome.difference.c_str(), bpfrt::disassemble(*program, {.indices = true}).c_str());
