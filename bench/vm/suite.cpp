@@ -3,11 +3,11 @@
 #include <cstring>
 
 // Every program of the suite, in the order of BENCH_VM_PROGRAMS in CMakeLists.txt.
-#define BPFRT_VM_PROGRAMS(X)                                                                                           \
-  X(log2_loop)                                                                                                         \
-  X(prime_count)                                                                                                       \
-  X(memcpy_buf) X(strcmp_loop) X(switch_dispatch) X(small_sort) X(parse_headers) X(jhash_key) X(fnv_key) X(checksum64) \
-      X(bit_ops)
+#define BPFRT_VM_PROGRAMS(X) \
+  X(log2_loop)               \
+  X(prime_count)             \
+  X(memcpy_buf)              \
+  X(strcmp_loop) X(switch_dispatch) X(small_sort) X(parse_headers) X(jhash_key) X(fnv_key) X(checksum64) X(bit_ops)
 
 // The natively compiled functions (C linkage) and the generated <name>_bpf.cpp arrays.
 #define BPFRT_DECLARE_NATIVE(name) uint64_t bench_native_##name(void* ctx);
@@ -56,7 +56,7 @@ std::vector<uint8_t> random_bytes(size_t n) {
 
 std::vector<uint8_t> log2_input() {
   Rng rng;
-  std::vector<uint8_t> buf(256 * 8);
+  std::vector<uint8_t> buf(size_t{256} * 8);
   for (size_t i = 0; i < 256; ++i) {
     put<uint64_t>(buf, 8 * i, rng.next() >> (rng.next() % 64));
   }
@@ -78,15 +78,17 @@ std::vector<uint8_t> memcpy_input() {
 // 32 pairs of 40-character strings; a pair differs at position 30 + i % 10, or (every 4th) not at all.
 std::vector<uint8_t> strcmp_input() {
   Rng rng;
-  std::vector<uint8_t> buf(2 * 32 * 48, 0);
+  constexpr size_t kRow = 48;
+  constexpr size_t kSecond = 32 * kRow;  // where the b strings start
+  std::vector<uint8_t> buf(2 * kSecond, 0);
   for (size_t i = 0; i < 32; ++i) {
     for (size_t k = 0; k < 40; ++k) {
       const auto c = static_cast<uint8_t>('a' + rng.next() % 26);
-      buf[i * 48 + k] = c;
-      buf[32 * 48 + i * 48 + k] = c;
+      buf[i * kRow + k] = c;
+      buf[kSecond + i * kRow + k] = c;
     }
     if (i % 4 != 0) {
-      buf[32 * 48 + i * 48 + 30 + i % 10] ^= 1;
+      buf[kSecond + i * kRow + 30 + i % 10] ^= 1;
     }
   }
   return buf;
@@ -97,7 +99,7 @@ std::vector<uint8_t> switch_input() {
 }
 
 std::vector<uint8_t> sort_input() {
-  return random_bytes(64 * 4);
+  return random_bytes(size_t{64} * 4);
 }
 
 // Ethernet + IPv4 (ihl 5) + TCP SYN to port 443, 74 bytes in a 128-byte buffer, then the length.
@@ -131,7 +133,7 @@ std::vector<uint8_t> bitops_input() {
 #name, what, ProgramKind::kind, {k_##name##_bpf, k_##name##_bpf_size }, bench_native_##name, input \
   }
 
-const VmProgram kPrograms[] = {
+const VmProgram suite_programs[] = {
     PROGRAM(log2_loop, kLoop, "integer log2 of 256 values", log2_input),
     PROGRAM(prime_count, kLoop, "primes below 2000 by trial division", prime_input),
     PROGRAM(memcpy_buf, kLoop, "copy 2 KiB, 8 bytes at a time", memcpy_input),
@@ -149,7 +151,7 @@ const VmProgram kPrograms[] = {
 }  // namespace
 
 std::span<const VmProgram> vm_programs() {
-  return kPrograms;
+  return suite_programs;
 }
 
 }  // namespace bpfrt::bench

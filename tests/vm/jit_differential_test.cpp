@@ -19,36 +19,36 @@ namespace {
 
 using test::ProgramBuilder;
 
-const uint64_t kValues[] = {0,
-                            1,
-                            2,
-                            3,
-                            7,
-                            31,
-                            32,
-                            33,
-                            63,
-                            64,
-                            65,
-                            0x7f,
-                            0x80,
-                            0xff,
-                            0x8000,
-                            0xffff,
-                            0x7fffffff,
-                            0x80000000,
-                            0xffffffff,
-                            0x100000000,
-                            0x100000001,
-                            0x7fffffffffffffff,
-                            0x8000000000000000,
-                            0xffffffff80000000,
-                            0xfffffffffffffffe,
-                            0xffffffffffffffff,
-                            0x123456789abcdef0};
-const int32_t kImms[] = {0, 1, -1, 2, -2, 3, 7, 16, 31, 32, 33, 63, 64, 65, 0x80, 0x10000, 0x7fffffff, INT32_MIN};
-const int kDsts[] = {0, 1, 3, 4, 6, 9};
-const int kSrcs[] = {0, 3, 4, 5, 9};
+constexpr uint64_t kValues[] = {0,
+                                1,
+                                2,
+                                3,
+                                7,
+                                31,
+                                32,
+                                33,
+                                63,
+                                64,
+                                65,
+                                0x7f,
+                                0x80,
+                                0xff,
+                                0x8000,
+                                0xffff,
+                                0x7fffffff,
+                                0x80000000,
+                                0xffffffff,
+                                0x100000000,
+                                0x100000001,
+                                0x7fffffffffffffff,
+                                0x8000000000000000,
+                                0xffffffff80000000,
+                                0xfffffffffffffffe,
+                                0xffffffffffffffff,
+                                0x123456789abcdef0};
+constexpr int32_t kImms[] = {0, 1, -1, 2, -2, 3, 7, 16, 31, 32, 33, 63, 64, 65, 0x80, 0x10000, 0x7fffffff, INT32_MIN};
+constexpr int kDsts[] = {0, 1, 3, 4, 6, 9};
+constexpr int kSrcs[] = {0, 3, 4, 5, 9};
 
 JitCompileOptions jit_options(bool bmi2) {
   JitCompileOptions o;
@@ -103,7 +103,7 @@ class CaseProgram {
 };
 
 void expect_same(const Program& program, size_t memory_size, const std::string& what, bool bmi2 = true,
-                 EngineOptions options = {}) {
+                 const EngineOptions& options = {}) {
   std::vector<uint8_t> memory(memory_size);
   for (size_t i = 0; i < memory.size(); ++i) {
     memory[i] = static_cast<uint8_t>(i * 7 + 3);
@@ -448,7 +448,7 @@ namespace {
 uint64_t engine_dependent(uint64_t ptr, uint64_t, uint64_t, uint64_t, uint64_t, RunContext* rc) {
   const bool jit = rc->engine->kind() == EngineKind::kJit;
   if (ptr != 0) {
-    *reinterpret_cast<uint8_t*>(ptr) = jit ? 1 : 2;
+    *reinterpret_cast<uint8_t*>(ptr) = jit ? 1 : 2;  // NOLINT(performance-no-int-to-ptr): a BPF pointer
     return 0;
   }
   return jit ? 1 : 2;

@@ -258,16 +258,17 @@ TEST(Jit, LargeAndOddStackFrames) {
   for (size_t frame : {size_t{8}, size_t{24}, size_t{520}, size_t{4096}, size_t{1000}}) {
     EngineOptions options;
     options.stack_size = frame;
-    const std::string lowest = std::to_string(frame);
-    EXPECT_EQ(value_of(jit_run("ldxdw %r0, [%r10-" + lowest + "]\nstdw [%r10-" + lowest + "], 3\nldxdw %r1, [%r10-" +
-                                   lowest + "]\nadd %r0, %r1\nexit",
+    EXPECT_EQ(value_of(jit_run(fmt::format("ldxdw %r0, [%r10-{0}]\nstdw [%r10-{0}], 3\nldxdw %r1, [%r10-{0}]\n"
+                                           "add %r0, %r1\nexit",
+                                           frame),
                                nullptr, options)),
               3u)
         << frame;
-    EXPECT_FALSE(jit_run("ldxb %r0, [%r10-" + std::to_string(frame + 1) + "]\nexit", nullptr, options).ok()) << frame;
+    EXPECT_FALSE(jit_run(fmt::format("ldxb %r0, [%r10-{}]\nexit", frame + 1), nullptr, options).ok()) << frame;
     // Nested frames are zeroed too.
-    EXPECT_EQ(value_of(jit_run("call local g\ncall local f\nexit\ng: stdw [%r10-" + lowest +
-                                   "], 9\nexit\nf: ldxdw %r0, [%r10-" + lowest + "]\nexit",
+    EXPECT_EQ(value_of(jit_run(fmt::format("call local g\ncall local f\nexit\ng: stdw [%r10-{0}], 9\nexit\n"
+                                           "f: ldxdw %r0, [%r10-{0}]\nexit",
+                                           frame),
                                nullptr, options)),
               0u)
         << frame;

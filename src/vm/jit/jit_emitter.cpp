@@ -223,7 +223,7 @@ static_assert(table_in_op_order(), "kOpEmitters must have one row per Op, in BPF
 class HeapAllocator final : public Xbyak::Allocator {
  public:
   uint8_t* alloc(size_t size) override {
-    Cache& cache = cache_();
+    Cache& cache = thread_cache();
     if (cache.block != nullptr && cache.size >= size) {
       return std::exchange(cache.block, nullptr);
     }
@@ -231,15 +231,15 @@ class HeapAllocator final : public Xbyak::Allocator {
     if (p == nullptr) {
       throw std::bad_alloc();
     }
-    sizes_()[p] = size;
+    thread_sizes()[p] = size;
     return static_cast<uint8_t*>(p);
   }
   void free(uint8_t* p) override {
     if (p == nullptr) {
       return;
     }
-    Cache& cache = cache_();
-    auto& sizes = sizes_();
+    Cache& cache = thread_cache();
+    auto& sizes = thread_sizes();
     const size_t size = sizes[p];
     if (cache.block == nullptr || cache.size < size) {
       if (cache.block != nullptr) {
@@ -264,11 +264,11 @@ class HeapAllocator final : public Xbyak::Allocator {
     Cache& operator=(const Cache&) = delete;
     ~Cache() { std::free(block); }
   };
-  static Cache& cache_() {
+  static Cache& thread_cache() {
     thread_local Cache cache;
     return cache;
   }
-  static std::unordered_map<void*, size_t>& sizes_() {
+  static std::unordered_map<void*, size_t>& thread_sizes() {
     thread_local std::unordered_map<void*, size_t> sizes;
     return sizes;
   }
@@ -756,7 +756,7 @@ void Emitter::emit_merged_checks(size_t block) {
       i = next_slot(program_, i);
     }
   };
-  std::array<Group, 3 * kNumRegisters> groups;
+  std::array<Group, size_t{3} * kNumRegisters> groups;
   size_t group_count = 0;
   for_each_candidate([&](size_t i, int base, int16_t off, int width) {
     Group* g = nullptr;
