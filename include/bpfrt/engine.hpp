@@ -52,6 +52,12 @@ struct EngineOptions {
   // Clear each stack frame on entry, so nothing of the host leaks into the program. Verified programs
   // never read stack bytes they did not write and may skip it.
   bool zero_stack = true;
+  // JIT: check every load, store and atomic at run time, as the interpreter does. Turn off only for
+  // programs a verifier has proven safe; out-of-bounds accesses then go unchecked.
+  bool bounds_checks = true;
+  // JIT: per instruction slot, true where a verifier proved the access in bounds, so its check can be
+  // dropped even with bounds_checks on. Empty, or one entry per slot.
+  std::vector<bool> proven_safe;
 };
 
 struct RunArgs {
@@ -71,7 +77,18 @@ class Engine {
 
   // Runs the program, following tail calls into other engines' programs.
   [[nodiscard]] Result<uint64_t> run(const RunArgs& args) const;
-  [[nodiscard]] Result<uint64_t> run(void* ctx, size_t ctx_len) const { return run(RunArgs{ctx, ctx_len}); }
+  // The same as run(RunArgs{ctx, ctx_len}). JIT engines take a shortcut here for programs that call
+  // no helpers: straight into the machine code, with none of run()'s bookkeeping.
+  [[nodiscard]] Result<uint64_t> run(void* ctx, size_t ctx_len) const {
+    if (direct_ != nullptr) {
+      const DirectReturn r = direct_(ctx, ctx_len, nullptr);
+      if (r.failed == 0) [[likely]] {
+        return r.r0;
+      }
+      return take_direct_error();
+    }
+    return run(RunArgs{ctx, ctx_len});
+  }
 
   virtual EngineKind kind() const = 0;
   const Program& program() const { return program_; }
@@ -82,6 +99,17 @@ class Engine {
 
  protected:
   Engine(Program program, EngineOptions options);
+
+  // A shortcut into compiled code for run(ctx, ctx_len): r0, and failed = 1 when the run ended in an
+  // error, which the code left with store_direct_error() for take_direct_error() on this thread.
+  struct DirectReturn {
+    uint64_t r0;
+    uint64_t failed;
+  };
+  using DirectEntry = DirectReturn (*)(void* ctx, uint64_t ctx_len, void* reserved);
+  DirectEntry direct_ = nullptr;
+  static void store_direct_error(Error error);
+  static Error take_direct_error();
 
   // Runs this program once. `rc` arrives with the context, user pointer and engine filled in; the
   // engine sets the stack bounds, hands `rc` to helpers and stops as soon as a helper asks.

@@ -96,6 +96,18 @@ Result<uint64_t> Engine::run(const RunArgs& args) const {
   }
 }
 
+namespace {
+thread_local Error t_direct_error;
+}  // namespace
+
+void Engine::store_direct_error(Error error) {
+  t_direct_error = std::move(error);
+}
+
+Error Engine::take_direct_error() {
+  return std::move(t_direct_error);
+}
+
 bool RunContext::accessible(uint64_t addr, uint64_t len, bool write) const {
   auto inside = [&](uint64_t lo, uint64_t size) {
     const uint64_t d = addr - lo;

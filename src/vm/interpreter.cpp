@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "vm/fault.hpp"
 #include "vm/semantics.hpp"
 
 namespace bpfrt {
@@ -23,45 +24,6 @@ constexpr size_t kInlineStackBytes = kDefaultStackSize * kMaxCallFrames;
 inline bool in_range(uint64_t addr, uint64_t lo, uint64_t len, uint64_t n) {
   const uint64_t d = addr - lo;
   return d < len && n <= len - d;
-}
-
-// Why a run stopped early; turned into an Error outside the hot loop.
-struct Fault {
-  ErrorCode code = ErrorCode::kOutOfBounds;
-  uint64_t addr = 0;
-  uint64_t size = 0;
-  bool write = false;
-  bool misaligned = false;
-  int64_t callx_target = 0;
-  const char* helper_failure = nullptr;
-};
-
-Error fault_error(const Program& program, size_t pc, const Fault& f, uint64_t budget) {
-  const std::string where = fmt::format("instruction {} ({})", pc, disassemble_one(program, pc));
-  std::string what;
-  switch (f.code) {
-    case ErrorCode::kOutOfBounds:
-      what = f.misaligned
-                 ? fmt::format("misaligned {}-byte atomic access at 0x{:x}", f.size, f.addr)
-                 : fmt::format("out-of-bounds {} of {} bytes at 0x{:x}", f.write ? "write" : "read", f.size, f.addr);
-      break;
-    case ErrorCode::kBudgetExhausted:
-      what = fmt::format("instruction budget of {} exhausted", budget);
-      break;
-    case ErrorCode::kCallDepth:
-      what = fmt::format("call depth exceeds {} frames", kMaxCallFrames);
-      break;
-    case ErrorCode::kBadCall:
-      what = fmt::format("callx to unknown helper {}", f.callx_target);
-      break;
-    case ErrorCode::kHelperFailed:
-      what = fmt::format("helper failed: {}", f.helper_failure);
-      break;
-    default:
-      what = "run failed";
-      break;
-  }
-  return make_error(f.code, fmt::format("{}: {}", where, what), pc);
 }
 
 template <bool kBudget>

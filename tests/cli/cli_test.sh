@@ -59,6 +59,8 @@ expect_error "negative vectors" "0 passed, 60 failed" "$BPFRT" conformance "$SHA
 
 # The plug-in protocol: program hex on stdin, memory hex as argument, r0 in hex on stdout.
 check "plugin" "3" "$(printf 'bf 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00 \n' | "$BPFRT" conformance-plugin 'aabbcc')"
+check "plugin jit" "3" "$(printf 'bf 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00' | "$BPFRT" conformance-plugin 'aabbcc' --engine jit)"
+check "run --engine jit" "0x27f80ddaa1ba7878" "$("$BPFRT" run "$(dirname "$0")/../../examples/fibonacci.s" --engine jit 2>/dev/null || true)"
 if printf 'ff 00 00 00 00 00 00 00' | "$BPFRT" conformance-plugin > /dev/null 2>&1; then
   echo "FAIL plugin accepted a bad program"
   failures=$((failures + 1))

@@ -15,7 +15,7 @@ std::vector<std::string> vector_files() {
 }
 
 // The engines every vector runs through.
-const std::vector<EngineKind> kEngines = {EngineKind::kInterpreter};
+const std::vector<EngineKind> kEngines = {EngineKind::kInterpreter, EngineKind::kJit};
 
 class ConformanceTest : public ::testing::TestWithParam<std::tuple<EngineKind, std::string>> {};
 

@@ -30,6 +30,7 @@ struct ObjectRunArgs {
 bool is_object_argument(const std::string& arg);
 void run_object_command(const ObjectRunArgs& args);
 void disasm_object_command(const std::string& arg, bool indices);
+void register_bench_commands(CLI::App& app);
 
 // The plug-in protocol of the upstream bpf_conformance runner.
 int conformance_plugin_main(int argc, char** argv);

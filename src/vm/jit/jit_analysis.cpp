@@ -1,0 +1,356 @@
+#include "vm/jit/jit_analysis.hpp"
+
+#include <optional>
+
+namespace bpfrt {
+namespace {
+
+using Region = PointerFact::Region;
+
+constexpr int64_t kMaxTrackedOffset = int64_t{1} << 30;
+
+PointerFact unknown() {
+  return {};
+}
+
+PointerFact exactly(Region region, int32_t offset) {
+  return {region, true, offset};
+}
+
+PointerFact somewhere_in(Region region) {
+  return {region, false, 0};
+}
+
+PointerFact join(const PointerFact& a, const PointerFact& b) {
+  if (a == b) {
+    return a;
+  }
+  return a.region == b.region ? somewhere_in(a.region) : unknown();
+}
+
+bool is_pointer(const PointerFact& f) {
+  return f.region != Region::kNone;
+}
+
+PointerFact offset_by(PointerFact f, int64_t delta) {
+  if (f.exact) {
+    const int64_t offset = f.offset + delta;
+    if (offset > kMaxTrackedOffset || offset < -kMaxTrackedOffset) {
+      return somewhere_in(f.region);
+    }
+    f.offset = static_cast<int32_t>(offset);
+  }
+  return f;
+}
+
+void clobber_call_registers(RegisterFacts& s) {
+  for (int r = 0; r <= 5; ++r) {
+    s[r] = unknown();
+  }
+}
+
+// The effect of one instruction on the facts.
+void transfer(const Program& program, size_t i, RegisterFacts& s) {
+  const OpInfo& info = *program.op_at(i);
+  const Instruction& insn = program[i];
+  switch (info.form) {
+    case Form::kAluImm:
+    case Form::kAluReg:
+    case Form::kAluUnary:
+      switch (info.id) {
+        case Op::kMov64Reg:
+          s[insn.dst] = s[insn.src];
+          break;
+        case Op::kAdd64Imm:
+          s[insn.dst] = offset_by(s[insn.dst], insn.imm);
+          break;
+        case Op::kSub64Imm:
+          s[insn.dst] = offset_by(s[insn.dst], -static_cast<int64_t>(insn.imm));
+          break;
+        case Op::kAdd64Reg:
+          // Pointer plus scalar stays a pointer into the same region; the amount is unknown.
+          if (is_pointer(s[insn.dst]) != is_pointer(s[insn.src])) {
+            s[insn.dst] = somewhere_in(is_pointer(s[insn.dst]) ? s[insn.dst].region : s[insn.src].region);
+          } else {
+            s[insn.dst] = unknown();
+          }
+          break;
+        case Op::kSub64Reg:
+          s[insn.dst] =
+              is_pointer(s[insn.dst]) && !is_pointer(s[insn.src]) ? somewhere_in(s[insn.dst].region) : unknown();
+          break;
+        default:
+          s[insn.dst] = unknown();
+          break;
+      }
+      break;
+    case Form::kEndian:
+    case Form::kLoad:
+    case Form::kLddw:
+      s[insn.dst] = unknown();
+      break;
+    case Form::kAtomic:
+      if (info.id == Op::kAtomicCmpxchg64 || info.id == Op::kAtomicCmpxchg32) {
+        s[0] = unknown();
+      } else if ((insn.imm & op::kAtomicFetch) != 0) {
+        s[insn.src] = unknown();
+      }
+      break;
+    case Form::kLdAbs:
+    case Form::kLdInd:
+      s[0] = unknown();
+      break;
+    case Form::kCallHelper:
+    case Form::kCallKfunc:
+    case Form::kCallx:
+    case Form::kCallLocal:  // r6-r10 come back as they were
+      clobber_call_registers(s);
+      break;
+    default:
+      break;
+  }
+}
+
+size_t next_slot(const Program& program, size_t i) {
+  return i + (program.op_at(i)->form == Form::kLddw ? 2 : 1);
+}
+
+// The slot a jump or local call at i lands on.
+size_t target_of(const Program& program, size_t i) {
+  const Instruction& insn = program[i];
+  const Form form = program.op_at(i)->form;
+  const int64_t delta = form == Form::kJa32 || form == Form::kCallLocal ? insn.imm : insn.offset;
+  return static_cast<size_t>(static_cast<int64_t>(i) + 1 + delta);
+}
+
+// At a local call's target only r10 is known; at the program's entry r1 is the context too.
+RegisterFacts entry_facts(bool program_entry) {
+  RegisterFacts s{};
+  s[kFramePointer] = exactly(Region::kStack, 0);
+  if (program_entry) {
+    s[1] = exactly(Region::kCtx, 0);
+  }
+  return s;
+}
+
+uint32_t bit(int reg) {
+  return uint32_t{1} << reg;
+}
+
+constexpr uint32_t kArgRegs = 0b111110;
+
+}  // namespace
+
+uint32_t registers_read(const OpInfo& info, const Instruction& insn) {
+  switch (info.form) {
+    case Form::kAluImm:
+      return info.id == Op::kMov64Imm || info.id == Op::kMov32Imm ? 0 : bit(insn.dst);
+    case Form::kAluReg:
+      return info.id == Op::kMov64Reg || info.id == Op::kMov32Reg || info.id == Op::kMovsx8To64 ||
+                     info.id == Op::kMovsx16To64 || info.id == Op::kMovsx32To64 || info.id == Op::kMovsx8To32 ||
+                     info.id == Op::kMovsx16To32
+                 ? bit(insn.src)
+                 : bit(insn.dst) | bit(insn.src);
+    case Form::kAluUnary:
+    case Form::kEndian:
+    case Form::kStoreImm:
+    case Form::kJmpImm:
+      return bit(insn.dst);
+    case Form::kLoad:
+    case Form::kLdInd:
+      return bit(insn.src);
+    case Form::kStoreReg:
+    case Form::kJmpReg:
+      return bit(insn.dst) | bit(insn.src);
+    case Form::kAtomic:
+      return bit(insn.dst) | bit(insn.src) |
+             (info.id == Op::kAtomicCmpxchg64 || info.id == Op::kAtomicCmpxchg32 ? bit(0) : 0);
+    case Form::kCallHelper:
+    case Form::kCallKfunc:
+      return kArgRegs;
+    case Form::kCallx:
+      return bit(insn.dst) | kArgRegs;
+    case Form::kExit:
+      return bit(0);
+    default:
+      return 0;
+  }
+}
+
+uint32_t registers_written(const OpInfo& info, const Instruction& insn) {
+  switch (info.form) {
+    case Form::kAluImm:
+    case Form::kAluReg:
+    case Form::kAluUnary:
+    case Form::kEndian:
+    case Form::kLoad:
+    case Form::kLddw:
+      return bit(insn.dst);
+    case Form::kAtomic:
+      if (info.id == Op::kAtomicCmpxchg64 || info.id == Op::kAtomicCmpxchg32) {
+        return bit(0);
+      }
+      return (insn.imm & op::kAtomicFetch) != 0 ? bit(insn.src) : 0;
+    case Form::kLdAbs:
+    case Form::kLdInd:
+      return bit(0);
+    case Form::kCallHelper:
+    case Form::kCallKfunc:
+    case Form::kCallx:
+      return bit(0) | kArgRegs;
+    default:
+      return 0;
+  }
+}
+
+bool ends_block(Form form) {
+  switch (form) {
+    case Form::kJa:
+    case Form::kJa32:
+    case Form::kJmpImm:
+    case Form::kJmpReg:
+    case Form::kCallHelper:
+    case Form::kCallLocal:
+    case Form::kCallKfunc:
+    case Form::kCallx:
+    case Form::kExit:
+      return true;
+    default:
+      return false;
+  }
+}
+
+ProgramAnalysis analyze_program(const Program& program) {
+  const size_t n = program.size();
+  ProgramAnalysis a;
+  a.leader.assign(n, false);
+  a.block_insns.assign(n, 0);
+  a.call_target.assign(n, false);
+  a.base.assign(n, PointerFact{});
+  a.leader[0] = true;
+  for (size_t i = 0; i < n; i = next_slot(program, i)) {
+    const Form form = program.op_at(i)->form;
+    if (form == Form::kJa || form == Form::kJa32 || form == Form::kJmpImm || form == Form::kJmpReg ||
+        form == Form::kCallLocal) {
+      a.leader[target_of(program, i)] = true;
+    }
+    if (form == Form::kCallLocal) {
+      a.call_target[target_of(program, i)] = true;
+      a.has_local_calls = true;
+    }
+    a.has_helper_calls |= form == Form::kCallHelper || form == Form::kCallx;
+    a.has_callx |= form == Form::kCallx;
+    a.has_packet_loads |= form == Form::kLdAbs || form == Form::kLdInd;
+    a.regs_read |= registers_read(*program.op_at(i), program[i]);
+    a.regs_written |= registers_written(*program.op_at(i), program[i]);
+    if (ends_block(form) && i + 1 < n) {
+      a.leader[i + 1] = true;
+    }
+  }
+
+  // Block extents: each leader's block runs up to the next leader or a block-ending instruction.
+  struct Block {
+    size_t first, last;
+  };
+  std::vector<Block> blocks;
+  std::vector<uint32_t> block_at(n, UINT32_MAX);  // leader slot -> block
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    uint32_t count = 0;
+    while (true) {
+      ++count;
+      const size_t next = next_slot(program, j);
+      if (ends_block(program.op_at(j)->form) || next >= n || a.leader[next]) {
+        break;
+      }
+      j = next;
+    }
+    a.block_insns[i] = count;
+    block_at[i] = static_cast<uint32_t>(blocks.size());
+    blocks.push_back({i, j});
+    i = next_slot(program, j);
+  }
+
+  // Forward dataflow to a fixpoint; blocks never reached keep no facts (and so no dropped checks).
+  // Alongside the pointer facts: which registers every path has written (a must-analysis).
+  struct State {
+    RegisterFacts facts;
+    uint32_t defined;
+    bool operator==(const State&) const = default;
+  };
+  std::vector<State> in(blocks.size());
+  std::vector<bool> reached(blocks.size(), false);
+  std::vector<uint32_t> work;
+  auto merge_into = [&](size_t slot, const State& state) {
+    const uint32_t b = block_at[slot];
+    if (!reached[b]) {
+      reached[b] = true;
+      in[b] = state;
+      work.push_back(b);
+      return;
+    }
+    State joined;
+    for (int r = 0; r < kNumRegisters; ++r) {
+      joined.facts[r] = join(in[b].facts[r], state.facts[r]);
+    }
+    joined.defined = in[b].defined & state.defined;
+    if (joined != in[b]) {
+      in[b] = joined;
+      work.push_back(b);
+    }
+  };
+  // r1, r2 and r10 hold the context, its length and the stack top; a local call's target is entered
+  // with whatever its callers left, so nothing is taken as written there but r10.
+  merge_into(0, State{entry_facts(true), bit(1) | bit(2) | bit(kFramePointer)});
+  for (size_t i = 0; i < n; ++i) {
+    if (a.call_target[i]) {
+      merge_into(i, State{entry_facts(false), bit(kFramePointer)});
+    }
+  }
+  auto step = [&](size_t j, State& st) {
+    transfer(program, j, st.facts);
+    st.defined |= registers_written(*program.op_at(j), program[j]);
+  };
+  while (!work.empty()) {
+    const uint32_t b = work.back();
+    work.pop_back();
+    State s = in[b];
+    size_t j = blocks[b].first;
+    for (;; j = next_slot(program, j)) {
+      step(j, s);
+      if (j == blocks[b].last) {
+        break;
+      }
+    }
+    const Form form = program.op_at(j)->form;
+    if (form == Form::kJa || form == Form::kJa32 || form == Form::kJmpImm || form == Form::kJmpReg) {
+      merge_into(target_of(program, j), s);
+    }
+    if (form != Form::kJa && form != Form::kJa32 && form != Form::kExit && next_slot(program, j) < n) {
+      merge_into(next_slot(program, j), s);
+    }
+  }
+
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    if (!reached[b]) {
+      continue;
+    }
+    State s = in[b];
+    for (size_t j = blocks[b].first;; j = next_slot(program, j)) {
+      const Form form = program.op_at(j)->form;
+      if (form == Form::kLoad) {
+        a.base[j] = s.facts[program[j].src];
+      } else if (form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
+        a.base[j] = s.facts[program[j].dst];
+      }
+      a.unwritten_reads |= registers_read(*program.op_at(j), program[j]) & ~s.defined;
+      step(j, s);
+      if (j == blocks[b].last) {
+        break;
+      }
+    }
+  }
+  return a;
+}
+
+}  // namespace bpfrt

@@ -1,0 +1,57 @@
+// The x86-64 code generator: turns a validated program, with its helper calls and lddw constants
+// already resolved, into machine code in a W^X CodeBuffer. The code has one entry point (JitEntry)
+// taking the per-run JitState, one prologue and one shared epilogue.
+// Thread-safety: compile_jit is reentrant; the result is immutable.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "bpfrt/engine.hpp"
+
+#include "vm/jit/code_buffer.hpp"
+#include "vm/jit/jit_layout.hpp"
+
+namespace bpfrt {
+
+struct JitInput {
+  const Program* program = nullptr;
+  const EngineOptions* options = nullptr;
+  std::vector<uint64_t> lddw_values;  // per slot: the constant an lddw loads (resolved pseudo sources)
+  std::vector<HelperFn> helper_fns;   // per slot: the function a `call imm` reaches
+  // callx fast path: helper functions by id for ids below the table size (null where none).
+  const HelperFn* callx_table = nullptr;
+  size_t callx_table_size = 0;
+  // Called by the code when a direct run (args = null) ends abnormally.
+  void (*direct_fault)(const JitState* state, const void* engine) = nullptr;
+  const void* engine = nullptr;  // the Engine, for region checks, callx lookups and direct_fault
+};
+
+struct JitCompileOptions {
+  // BMI2 shifts (shlx/shrx/sarx) need no rcx juggling; off on CPUs without BMI2, and in tests that
+  // exercise the fallback.
+  bool use_bmi2 = true;
+};
+
+struct JitStats {
+  size_t checked_accesses = 0;  // memory accesses with a run-time bounds check
+  size_t proven_accesses = 0;   // accesses whose check was dropped (stack frame, proven_safe, unchecked)
+  size_t merged_checks = 0;     // block-wide checks standing in for two or more accesses' checks
+  size_t code_bytes = 0;
+};
+
+struct JitCode {
+  CodeBuffer code;  // starts with the JitEntry
+  JitStats stats;
+  // The entry also serves Engine::run(ctx, len) directly (args = null): the program calls no
+  // helpers, has no legacy packet loads and its frames fit in the code's native frame.
+  bool direct = false;
+};
+
+// True if this CPU has BMI2.
+bool cpu_has_bmi2();
+
+[[nodiscard]] Result<JitCode> compile_jit(const JitInput& input, const JitCompileOptions& options);
+
+}  // namespace bpfrt

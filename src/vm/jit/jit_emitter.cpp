@@ -1,0 +1,884 @@
+// The JIT driver: prologue, the body block by block (with budget counting when the engine has an
+// instruction budget), the shared epilogue and exits, the counted block copies and the out-of-line
+// stubs; and the opcode table that picks each instruction's emitter.
+#include "vm/jit/jit_emitter.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <iterator>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+#include <fmt/format.h>
+#include <xbyak/xbyak_util.h>
+
+namespace bpfrt {
+namespace {
+
+struct OpEmitter {
+  Op op;
+  Emitter::Handler fn;
+  uint8_t arg;
+};
+
+// One row per Op, in BPFRT_OPCODES order: a new operation without a row here fails the static_assert.
+#define E(id, fn, sel)                              \
+  OpEmitter {                                       \
+    Op::id, &Emitter::fn, static_cast<uint8_t>(sel) \
+  }
+// clang-format off
+constexpr OpEmitter kOpEmitters[] = {
+E(kAdd64Imm, emit_alu, AluOp::kAdd),
+    E(kAdd64Reg, emit_alu, AluOp::kAdd),
+    E(kSub64Imm, emit_alu, AluOp::kSub),
+    E(kSub64Reg, emit_alu, AluOp::kSub),
+    E(kMul64Imm, emit_alu, AluOp::kMul),
+    E(kMul64Reg, emit_alu, AluOp::kMul),
+    E(kDiv64Imm, emit_div, DivOp::kDiv),
+    E(kDiv64Reg, emit_div, DivOp::kDiv),
+    E(kSdiv64Imm, emit_div, DivOp::kSdiv),
+    E(kSdiv64Reg, emit_div, DivOp::kSdiv),
+    E(kOr64Imm, emit_alu, AluOp::kOr),
+    E(kOr64Reg, emit_alu, AluOp::kOr),
+    E(kAnd64Imm, emit_alu, AluOp::kAnd),
+    E(kAnd64Reg, emit_alu, AluOp::kAnd),
+    E(kLsh64Imm, emit_alu, AluOp::kLsh),
+    E(kLsh64Reg, emit_alu, AluOp::kLsh),
+    E(kRsh64Imm, emit_alu, AluOp::kRsh),
+    E(kRsh64Reg, emit_alu, AluOp::kRsh),
+    E(kMod64Imm, emit_div, DivOp::kMod),
+    E(kMod64Reg, emit_div, DivOp::kMod),
+    E(kSmod64Imm, emit_div, DivOp::kSmod),
+    E(kSmod64Reg, emit_div, DivOp::kSmod),
+    E(kXor64Imm, emit_alu, AluOp::kXor),
+    E(kXor64Reg, emit_alu, AluOp::kXor),
+    E(kMov64Imm, emit_alu, AluOp::kMov),
+    E(kMov64Reg, emit_alu, AluOp::kMov),
+    E(kArsh64Imm, emit_alu, AluOp::kArsh),
+    E(kArsh64Reg, emit_alu, AluOp::kArsh),
+    E(kNeg64, emit_alu, AluOp::kNeg),
+    E(kMovsx8To64, emit_movsx, 8),
+    E(kMovsx16To64, emit_movsx, 16),
+    E(kMovsx32To64, emit_movsx, 32),
+    E(kAdd32Imm, emit_alu, AluOp::kAdd),
+    E(kAdd32Reg, emit_alu, AluOp::kAdd),
+    E(kSub32Imm, emit_alu, AluOp::kSub),
+    E(kSub32Reg, emit_alu, AluOp::kSub),
+    E(kMul32Imm, emit_alu, AluOp::kMul),
+    E(kMul32Reg, emit_alu, AluOp::kMul),
+    E(kDiv32Imm, emit_div, DivOp::kDiv),
+    E(kDiv32Reg, emit_div, DivOp::kDiv),
+    E(kSdiv32Imm, emit_div, DivOp::kSdiv),
+    E(kSdiv32Reg, emit_div, DivOp::kSdiv),
+    E(kOr32Imm, emit_alu, AluOp::kOr),
+    E(kOr32Reg, emit_alu, AluOp::kOr),
+    E(kAnd32Imm, emit_alu, AluOp::kAnd),
+    E(kAnd32Reg, emit_alu, AluOp::kAnd),
+    E(kLsh32Imm, emit_alu, AluOp::kLsh),
+    E(kLsh32Reg, emit_alu, AluOp::kLsh),
+    E(kRsh32Imm, emit_alu, AluOp::kRsh),
+    E(kRsh32Reg, emit_alu, AluOp::kRsh),
+    E(kMod32Imm, emit_div, DivOp::kMod),
+    E(kMod32Reg, emit_div, DivOp::kMod),
+    E(kSmod32Imm, emit_div, DivOp::kSmod),
+    E(kSmod32Reg, emit_div, DivOp::kSmod),
+    E(kXor32Imm, emit_alu, AluOp::kXor),
+    E(kXor32Reg, emit_alu, AluOp::kXor),
+    E(kMov32Imm, emit_alu, AluOp::kMov),
+    E(kMov32Reg, emit_alu, AluOp::kMov),
+    E(kArsh32Imm, emit_alu, AluOp::kArsh),
+    E(kArsh32Reg, emit_alu, AluOp::kArsh),
+    E(kNeg32, emit_alu, AluOp::kNeg),
+    E(kMovsx8To32, emit_movsx, 8),
+    E(kMovsx16To32, emit_movsx, 16),
+    E(kLe16, emit_endian, EndianOp::kLe),
+    E(kLe32, emit_endian, EndianOp::kLe),
+    E(kLe64, emit_endian, EndianOp::kLe),
+    E(kBe16, emit_endian, EndianOp::kSwap),
+    E(kBe32, emit_endian, EndianOp::kSwap),
+    E(kBe64, emit_endian, EndianOp::kSwap),
+    E(kBswap16, emit_endian, EndianOp::kSwap),
+    E(kBswap32, emit_endian, EndianOp::kSwap),
+    E(kBswap64, emit_endian, EndianOp::kSwap),
+    E(kLdxB, emit_load, 0),
+    E(kLdxH, emit_load, 0),
+    E(kLdxW, emit_load, 0),
+    E(kLdxDw, emit_load, 0),
+    E(kLdxsB, emit_load, 1),
+    E(kLdxsH, emit_load, 1),
+    E(kLdxsW, emit_load, 1),
+    E(kStB, emit_store, 0),
+    E(kStH, emit_store, 0),
+    E(kStW, emit_store, 0),
+    E(kStDw, emit_store, 0),
+    E(kStxB, emit_store, 0),
+    E(kStxH, emit_store, 0),
+    E(kStxW, emit_store, 0),
+    E(kStxDw, emit_store, 0),
+    E(kAtomicAdd64, emit_atomic, AtomicOp::kAdd),
+    E(kAtomicFetchAdd64, emit_atomic, AtomicOp::kAdd),
+    E(kAtomicOr64, emit_atomic, AtomicOp::kOr),
+    E(kAtomicFetchOr64, emit_atomic, AtomicOp::kOr),
+    E(kAtomicAnd64, emit_atomic, AtomicOp::kAnd),
+    E(kAtomicFetchAnd64, emit_atomic, AtomicOp::kAnd),
+    E(kAtomicXor64, emit_atomic, AtomicOp::kXor),
+    E(kAtomicFetchXor64, emit_atomic, AtomicOp::kXor),
+    E(kAtomicXchg64, emit_atomic, AtomicOp::kXchg),
+    E(kAtomicCmpxchg64, emit_atomic, AtomicOp::kCmpxchg),
+    E(kAtomicAdd32, emit_atomic, AtomicOp::kAdd),
+    E(kAtomicFetchAdd32, emit_atomic, AtomicOp::kAdd),
+    E(kAtomicOr32, emit_atomic, AtomicOp::kOr),
+    E(kAtomicFetchOr32, emit_atomic, AtomicOp::kOr),
+    E(kAtomicAnd32, emit_atomic, AtomicOp::kAnd),
+    E(kAtomicFetchAnd32, emit_atomic, AtomicOp::kAnd),
+    E(kAtomicXor32, emit_atomic, AtomicOp::kXor),
+    E(kAtomicFetchXor32, emit_atomic, AtomicOp::kXor),
+    E(kAtomicXchg32, emit_atomic, AtomicOp::kXchg),
+    E(kAtomicCmpxchg32, emit_atomic, AtomicOp::kCmpxchg),
+    E(kLddwImm64, emit_lddw, 0),
+    E(kLddwMapFd, emit_lddw, 0),
+    E(kLddwMapValue, emit_lddw, 0),
+    E(kLddwBtfId, emit_lddw, 0),
+    E(kLddwFunc, emit_lddw, 0),
+    E(kLddwMapIdx, emit_lddw, 0),
+    E(kLddwMapIdxValue, emit_lddw, 0),
+    E(kLdAbsB, emit_packet_load, 0),
+    E(kLdAbsH, emit_packet_load, 0),
+    E(kLdAbsW, emit_packet_load, 0),
+    E(kLdIndB, emit_packet_load, 0),
+    E(kLdIndH, emit_packet_load, 0),
+    E(kLdIndW, emit_packet_load, 0),
+    E(kJa, emit_ja, 0),
+    E(kJa32, emit_ja, 0),
+    E(kJeq64Imm, emit_jcc, Cond::kEq),
+    E(kJeq64Reg, emit_jcc, Cond::kEq),
+    E(kJgt64Imm, emit_jcc, Cond::kGt),
+    E(kJgt64Reg, emit_jcc, Cond::kGt),
+    E(kJge64Imm, emit_jcc, Cond::kGe),
+    E(kJge64Reg, emit_jcc, Cond::kGe),
+    E(kJset64Imm, emit_jcc, Cond::kSet),
+    E(kJset64Reg, emit_jcc, Cond::kSet),
+    E(kJne64Imm, emit_jcc, Cond::kNe),
+    E(kJne64Reg, emit_jcc, Cond::kNe),
+    E(kJsgt64Imm, emit_jcc, Cond::kSgt),
+    E(kJsgt64Reg, emit_jcc, Cond::kSgt),
+    E(kJsge64Imm, emit_jcc, Cond::kSge),
+    E(kJsge64Reg, emit_jcc, Cond::kSge),
+    E(kJlt64Imm, emit_jcc, Cond::kLt),
+    E(kJlt64Reg, emit_jcc, Cond::kLt),
+    E(kJle64Imm, emit_jcc, Cond::kLe),
+    E(kJle64Reg, emit_jcc, Cond::kLe),
+    E(kJslt64Imm, emit_jcc, Cond::kSlt),
+    E(kJslt64Reg, emit_jcc, Cond::kSlt),
+    E(kJsle64Imm, emit_jcc, Cond::kSle),
+    E(kJsle64Reg, emit_jcc, Cond::kSle),
+    E(kJeq32Imm, emit_jcc, Cond::kEq),
+    E(kJeq32Reg, emit_jcc, Cond::kEq),
+    E(kJgt32Imm, emit_jcc, Cond::kGt),
+    E(kJgt32Reg, emit_jcc, Cond::kGt),
+    E(kJge32Imm, emit_jcc, Cond::kGe),
+    E(kJge32Reg, emit_jcc, Cond::kGe),
+    E(kJset32Imm, emit_jcc, Cond::kSet),
+    E(kJset32Reg, emit_jcc, Cond::kSet),
+    E(kJne32Imm, emit_jcc, Cond::kNe),
+    E(kJne32Reg, emit_jcc, Cond::kNe),
+    E(kJsgt32Imm, emit_jcc, Cond::kSgt),
+    E(kJsgt32Reg, emit_jcc, Cond::kSgt),
+    E(kJsge32Imm, emit_jcc, Cond::kSge),
+    E(kJsge32Reg, emit_jcc, Cond::kSge),
+    E(kJlt32Imm, emit_jcc, Cond::kLt),
+    E(kJlt32Reg, emit_jcc, Cond::kLt),
+    E(kJle32Imm, emit_jcc, Cond::kLe),
+    E(kJle32Reg, emit_jcc, Cond::kLe),
+    E(kJslt32Imm, emit_jcc, Cond::kSlt),
+    E(kJslt32Reg, emit_jcc, Cond::kSlt),
+    E(kJsle32Imm, emit_jcc, Cond::kSle),
+    E(kJsle32Reg, emit_jcc, Cond::kSle),
+    E(kCallHelper, emit_call_helper, 0),
+    E(kCallLocal, emit_call_local, 0),
+    E(kCallKfunc, emit_call_kfunc, 0),
+    E(kCallx, emit_callx, 0),
+    E(kExit, emit_exit, 0),
+};
+// clang-format on
+#undef E
+
+constexpr bool table_in_op_order() {
+  for (size_t i = 0; i < std::size(kOpEmitters); ++i) {
+    if (kOpEmitters[i].op != static_cast<Op>(i)) {
+      return false;
+    }
+  }
+  return std::size(kOpEmitters) == static_cast<size_t>(kNumOps);
+}
+static_assert(table_in_op_order(), "kOpEmitters must have one row per Op, in BPFRT_OPCODES order");
+
+// xbyak's buffer lives in ordinary memory; compile_jit copies the finished code into a CodeBuffer, so
+// no page of ours is ever writable and executable at once. Each thread keeps its largest buffer for
+// the next compilation: fresh pages for every program cost more than emitting into them.
+class HeapAllocator final : public Xbyak::Allocator {
+ public:
+  uint8_t* alloc(size_t size) override {
+    Cache& cache = thread_cache();
+    if (cache.block != nullptr && cache.size >= size) {
+      return std::exchange(cache.block, nullptr);
+    }
+    void* p = std::malloc(size);
+    if (p == nullptr) {
+      throw std::bad_alloc();
+    }
+    thread_sizes()[p] = size;
+    return static_cast<uint8_t*>(p);
+  }
+  void free(uint8_t* p) override {
+    if (p == nullptr) {
+      return;
+    }
+    Cache& cache = thread_cache();
+    auto& sizes = thread_sizes();
+    const size_t size = sizes[p];
+    if (cache.block == nullptr || cache.size < size) {
+      if (cache.block != nullptr) {
+        sizes.erase(cache.block);
+        std::free(cache.block);
+      }
+      cache.block = p;
+      cache.size = size;
+      return;
+    }
+    sizes.erase(p);
+    std::free(p);
+  }
+  bool useProtect() const override { return false; }
+
+ private:
+  struct Cache {
+    uint8_t* block = nullptr;
+    size_t size = 0;
+    Cache() = default;
+    Cache(const Cache&) = delete;
+    Cache& operator=(const Cache&) = delete;
+    ~Cache() { std::free(block); }
+  };
+  static Cache& thread_cache() {
+    thread_local Cache cache;
+    return cache;
+  }
+  static std::unordered_map<void*, size_t>& thread_sizes() {
+    thread_local std::unordered_map<void*, size_t> sizes;
+    return sizes;
+  }
+};
+
+HeapAllocator& heap_allocator() {
+  static HeapAllocator allocator;
+  return allocator;
+}
+
+size_t next_slot(const Program& program, size_t i) {
+  return i + (program.op_at(i)->form == Form::kLddw ? 2 : 1);
+}
+
+// Stack frames up to this size live in the code's own native frame; larger ones are allocated by
+// the engine per run.
+constexpr size_t kNativeStackBytes = kDefaultStackSize * kMaxCallFrames;
+
+}  // namespace
+
+Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const JitCompileOptions& options)
+    : CodeGenerator(input.program->size() * 64 + 4096, Xbyak::AutoGrow, &heap_allocator()),
+      input_(input),
+      program_(*input.program),
+      options_(*input.options),
+      analysis_(analysis),
+      copts_(options),
+      frame_(static_cast<int32_t>(input.options->stack_size)),
+      budgeted_(input.options->instruction_budget != 0),
+      has_regions_(!input.options->regions.empty()),
+      bpf_regs_{rax, rdi, rsi, rdx, rcx, r8, rbx, r13, r14, r15, rbp},
+      block_pos_(program_.size(), kUnbound),
+      slow_pos_(program_.size(), kUnbound),
+      needs_slow_copy_(program_.size(), budgeted_),
+      merged_(program_.size(), false),
+      checks_(program_.size(), Check::kNone) {
+  setDefaultJmpNEAR(true);
+  std::fill(std::begin(exit_pos_), std::end(exit_pos_), kUnbound);
+  std::fill(std::begin(routine_pos_), std::end(routine_pos_), kUnbound);
+  bool any_checks = false;
+  bool ctx_first = false;
+  bool stack_first = false;
+  for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
+    const Form form = program_.op_at(i)->form;
+    if (form == Form::kLoad || form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
+      const Check check = check_kind(i);
+      checks_[i] = check;
+      any_checks |= check != Check::kNone;
+      ctx_first |= check == Check::kCtxFirst;
+      stack_first |= check == Check::kStackFirst;
+    }
+  }
+  (void)any_checks;
+  needs_.depth = analysis.has_local_calls;
+  // Inline checks of unknown addresses compare against precomputed bounds; the out-of-line slow
+  // paths work from ctx, ctx_len and stack_hi alone.
+  needs_.ctx_bounds = ctx_first;  // ctx_lo, ctx_end, ctx_last
+  needs_.stack_bounds = stack_first;
+  // The frame pointer (BPF r10) is set up when anything can reach the stack through it: the program,
+  // a local call, a helper (through pointers the program passes), or a stack-first check.
+  uses_frame_ = (analysis.regs_read & (1u << kFramePointer)) != 0 || analysis.has_local_calls ||
+                analysis.has_helper_calls || stack_first;
+  const uint32_t used = analysis.regs_read | analysis.regs_written;
+  const std::pair<int, Xbyak::Reg64> callee_saved[] = {{6, rbx}, {7, r13}, {8, r14}, {9, r15}};
+  for (const auto& [bpf, x86] : callee_saved) {
+    if ((used & (1u << bpf)) != 0 || analysis.has_local_calls) {
+      saved_.push_back(x86);  // a local call saves r6-r9 whether or not the program uses them
+    }
+  }
+  if (uses_frame_) {
+    saved_.push_back(rbp);
+  }
+  saved_.push_back(r12);
+  // Below the pushes: the JitState, then (unless they are large) the stack frames, padded so that
+  // rsp is 16-byte aligned in the body (the return address and the pushes come first).
+  const size_t stack_bytes = static_cast<size_t>(frame_) * kMaxCallFrames;
+  native_stack_ = stack_bytes <= kNativeStackBytes;
+  const auto state_bytes = static_cast<int32_t>((sizeof(JitState) + 15) & ~size_t{15});
+  frame_bytes_ = state_bytes + (native_stack_ ? static_cast<int32_t>(stack_bytes) : 0);
+  if ((8 + 8 * saved_.size() + static_cast<size_t>(frame_bytes_)) % 16 != 0) {
+    frame_bytes_ += 8;
+  }
+  direct_ = native_stack_ && !analysis.has_helper_calls && !analysis.has_packet_loads && input.direct_fault != nullptr;
+}
+
+void Emitter::emit_program() {
+  emit_prologue();
+  for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
+    if (analysis_.leader[i]) {
+      bind(Ref::block(i));
+      if (budgeted_) {
+        // sub [budget], n; jb refill  -- the whole block is paid for up front
+        const uint32_t n = analysis_.block_insns[i];
+        sub(qword[r12 + jit_off::kBudget], n);
+        jump(Cc::kB, add_stub(Stub{.kind = Stub::Kind::kBudgetRefill, .insn = static_cast<uint32_t>(i), .value = n}));
+      }
+      emit_merged_checks(i);
+    }
+    emit_insn(i);
+  }
+  emit_epilogue();
+  emit_common_exits();
+  emit_slow_copies();
+  stub_pos_.assign(stubs_.size(), kUnbound);
+  for (size_t k = 0; k < stubs_.size(); ++k) {
+    stub_pos_[k] = static_cast<uint32_t>(getSize());
+    const Stub stub = stubs_[k];  // emit_stub never adds stubs
+    emit_stub(stub);
+  }
+  emit_access_routines();
+  if (has_regions_) {
+    emit_region_check_routine();
+  }
+  if (uses_callx_) {
+    emit_callx_resolve_routine();
+  }
+  resolve_fixups();
+  stats_.code_bytes = getSize();
+}
+
+uint32_t& Emitter::position(Ref target) {
+  switch (target.kind) {
+    case Ref::Kind::kBlock:
+      return block_pos_[target.index];
+    case Ref::Kind::kSlow:
+      return slow_pos_[target.index];
+    case Ref::Kind::kStub:
+      return stub_pos_[target.index];
+    case Ref::Kind::kRoutine:
+      return routine_pos_[target.index];
+    case Ref::Kind::kExit:
+      break;
+  }
+  return exit_pos_[target.index];
+}
+
+void Emitter::bind(Ref target) {
+  position(target) = static_cast<uint32_t>(getSize());
+}
+
+// Stubs are bound only once the body is done, so a stub reference is always a forward fixup.
+void Emitter::jump(Cc cc, Ref target) {
+  if (target.kind != Ref::Kind::kStub && position(target) != kUnbound) {
+    jump_back(cc, position(target));
+    return;
+  }
+  db(0x0f);  // jcc rel32
+  db(0x80 | static_cast<int>(cc));
+  fixups_.push_back({static_cast<uint32_t>(getSize()), target});
+  dd(0);
+}
+
+void Emitter::jump(Ref target) {
+  if (target.kind != Ref::Kind::kStub && position(target) != kUnbound) {
+    jump_back(position(target));
+    return;
+  }
+  db(0xe9);  // jmp rel32
+  fixups_.push_back({static_cast<uint32_t>(getSize()), target});
+  dd(0);
+}
+
+void Emitter::call_to(Ref target) {
+  db(0xe8);  // call rel32
+  fixups_.push_back({static_cast<uint32_t>(getSize()), target});
+  dd(0);
+}
+
+void Emitter::jump_back(Cc cc, uint32_t pos) {
+  const int64_t short_rel = static_cast<int64_t>(pos) - static_cast<int64_t>(getSize() + 2);
+  if (short_rel >= -128) {
+    db(0x70 | static_cast<int>(cc));  // jcc rel8
+    db(static_cast<uint8_t>(short_rel));
+    return;
+  }
+  db(0x0f);
+  db(0x80 | static_cast<int>(cc));
+  dd(static_cast<uint32_t>(static_cast<int64_t>(pos) - static_cast<int64_t>(getSize() + 4)));
+}
+
+void Emitter::jump_back(uint32_t pos) {
+  const int64_t short_rel = static_cast<int64_t>(pos) - static_cast<int64_t>(getSize() + 2);
+  if (short_rel >= -128) {
+    db(0xeb);  // jmp rel8
+    db(static_cast<uint8_t>(short_rel));
+    return;
+  }
+  db(0xe9);
+  dd(static_cast<uint32_t>(static_cast<int64_t>(pos) - static_cast<int64_t>(getSize() + 4)));
+}
+
+size_t Emitter::skip_forward_always() {
+  db(0xeb);  // jmp rel8, patched by land()
+  db(0);
+  return getSize() - 1;
+}
+
+size_t Emitter::skip_forward(Cc cc) {
+  db(0x70 | static_cast<int>(cc));  // jcc rel8, patched by land()
+  db(0);
+  return getSize() - 1;
+}
+
+void Emitter::land(size_t skip) {
+  const size_t distance = getSize() - (skip + 1);
+  if (distance > 127) {
+    throw std::logic_error("JIT: a short forward jump is too long");
+  }
+  rewrite(skip, distance, 1);
+}
+
+void Emitter::resolve_fixups() {
+  for (const Fixup& f : fixups_) {
+    const uint32_t target = position(f.target);
+    if (target == kUnbound) {
+      throw std::logic_error("JIT: a branch target was never emitted");
+    }
+    rewrite(f.at, static_cast<uint32_t>(static_cast<int64_t>(target) - static_cast<int64_t>(f.at + 4)), 4);
+  }
+}
+
+Emitter::Ref Emitter::add_stub(const Stub& stub) {
+  stubs_.push_back(stub);
+  return Ref::stub(stubs_.size() - 1);
+}
+
+Emitter::Ref Emitter::fault_stub(size_t insn, Exit exit, uint32_t value) {
+  return add_stub(Stub{.kind = Stub::Kind::kFault, .insn = static_cast<uint32_t>(insn), .value = value, .exit = exit});
+}
+
+void Emitter::emit_insn(size_t index) {
+  const OpInfo& info = *program_.op_at(index);
+  const OpEmitter& entry = kOpEmitters[static_cast<size_t>(info.id)];
+  const Insn in{index, program_[index], info};
+  (this->*entry.fn)(in, entry.arg);
+}
+
+const Xbyak::Reg64& Emitter::reg(int bpf) const {
+  return bpf_regs_[bpf];
+}
+
+// JitReturn entry(void* ctx, uint64_t ctx_len, JitArgs* args):
+//   push the callee-saved registers the program uses; sub rsp, frame_bytes; r12 = rsp (the JitState)
+//   fill the state; r1 = ctx and r2 = its length are already in rdi and rsi; r10 = the top of the main
+//   frame; registers read before they are written start at 0, as in the interpreter (and nothing of
+//   the host leaks into the program).
+void Emitter::emit_prologue() {
+  for (const Xbyak::Reg64& r : saved_) {
+    push(r);
+  }
+  sub(rsp, frame_bytes_);
+  mov(r12, rsp);
+  xor_(eax, eax);
+  test(rdi, rdi);
+  cmovz(rsi, rax);  // no context: length 0
+  store(8, 7, 12, jit_off::kCtx);
+  store(8, 6, 12, jit_off::kCtxLen);
+  store(8, 2, 12, jit_off::kArgs);
+  store_imm(4, 0, 12, jit_off::kExit);
+  // rax = the top of the main frame
+  if (native_stack_) {
+    const auto state_bytes = static_cast<int32_t>((sizeof(JitState) + 15) & ~size_t{15});
+    lea_to(0, 4, state_bytes + frame_ * kMaxCallFrames);  // lea rax, [rsp + state + frames]
+  } else {
+    load(8, false, 0, 2, jit_off::kArgsStackTop);  // mov rax, [args + stack_top]
+  }
+  store(8, 0, 12, jit_off::kStackHi);
+  if (analysis_.has_helper_calls) {
+    // state.rc = args->rc; rc->stack_hi = top; rc->stack_lo = top - frame
+    load(8, false, 9, 2, jit_off::kArgsRc);
+    store(8, 9, 12, jit_off::kRc);
+    store(8, 0, 9, jit_off::kRcStackHi);
+    lea_to(10, 0, -frame_);
+    store(8, 10, 9, jit_off::kRcStackLo);
+  }
+  if (analysis_.has_packet_loads) {
+    load(8, false, 9, 2, jit_off::kArgsPacket);
+    store(8, 9, 12, jit_off::kPacket);
+    load(8, false, 9, 2, jit_off::kArgsPacketLen);
+    store(8, 9, 12, jit_off::kPacketLen);
+  }
+  if (needs_.depth) {
+    lea_to(9, 0, -(kMaxCallFrames - 1) * frame_);
+    store(8, 9, 12, jit_off::kDeepestR10);
+  }
+  if (budgeted_) {
+    mov(r9, options_.instruction_budget);
+    store(8, 9, 12, jit_off::kBudget);
+  }
+  if (needs_.stack_bounds) {
+    for (int w = 0; w < 4; ++w) {
+      lea_to(9, 0, -(1 << w));
+      store(8, 9, 12, jit_off::kStackLast + 8 * w);
+    }
+  }
+  if (needs_.ctx_bounds) {
+    // ctx_lo = ctx ? ctx : ~0; end = ctx + len; last[w] = len < w ? 0 : end - w
+    mov(r9, -1);
+    test(rdi, rdi);
+    cmovnz(r9, rdi);
+    store(8, 9, 12, jit_off::kCtxLo);
+    lea(r10, ptr[rdi + rsi]);
+    store(8, 10, 12, jit_off::kCtxEnd);  // 0 without a context
+    xor_(r11d, r11d);
+    for (int w = 0; w < 4; ++w) {
+      lea_to(9, 10, -(1 << w));
+      cmp(rsi, 1 << w);
+      cmovb(r9, r11);
+      store(8, 9, 12, jit_off::kCtxLast + 8 * w);
+    }
+  }
+  if (uses_frame_) {
+    mov(rbp, rax);
+  }
+  for (int r : {0, 3, 4, 5, 6, 7, 8, 9}) {
+    if ((analysis_.unwritten_reads & (1u << r)) != 0) {
+      xor_(reg(r).cvt32(), reg(r).cvt32());
+    }
+  }
+  if (options_.zero_stack && uses_frame_) {
+    emit_zero_frame();
+  }
+}
+
+// Clears [rbp - frame, rbp) with SSE stores.
+void Emitter::emit_zero_frame() {
+  xorps(xmm0, xmm0);
+  int32_t off = -frame_;
+  if (frame_ > 512) {
+    // lea r11, [rbp - frame]; mov r10d, frame / 64; 1: movups [r11..r11+63], xmm0; add r11, 64; dec r10d; jnz 1b
+    lea(r11, ptr[rbp - frame_]);
+    mov(r10d, static_cast<uint32_t>(frame_ / 64));
+    Xbyak::Label loop;
+    L(loop);
+    for (int k = 0; k < 64; k += 16) {
+      movups(ptr[r11 + k], xmm0);
+    }
+    add(r11, 64);
+    dec(r10d);
+    jnz(loop);
+    off = -(frame_ % 64);
+  }
+  for (; off <= -16; off += 16) {
+    movups(ptr[rbp + off], xmm0);
+  }
+  if (off < 0) {
+    mov(qword[rbp + off], 0);
+  }
+}
+
+// The main frame's exit: r0 is already in rax; status 0.
+void Emitter::emit_return_from_main() {
+  xor_(edx, edx);
+  emit_leave();
+}
+
+void Emitter::emit_leave() {
+  add(rsp, frame_bytes_);
+  for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+    pop(*it);
+  }
+  ret();
+}
+
+// Faults, helper stops and short packet loads may come from inside local calls: rsp goes back to the
+// state first. A normal end (short packet load: r0 = 0) returns status 0; an abnormal one status 1,
+// with the details copied to args, or (direct runs) stored as this thread's error.
+void Emitter::emit_epilogue() {
+  bind(Ref::exit(Exit::kFaultExit));
+  if (analysis_.has_local_calls) {
+    mov(rsp, r12);
+  }
+  cmp(dword[r12 + jit_off::kExit], 0);
+  jump(Cc::kE, Ref::exit(Exit::kEpilogue));
+  load(8, false, 2, 12, jit_off::kArgs);  // rdx = args
+  test(rdx, rdx);
+  const size_t direct = skip_forward(Cc::kE);
+  load(4, false, 0, 12, jit_off::kExit);
+  store(4, 0, 2, jit_off::kArgsExit);
+  load(4, false, 0, 12, jit_off::kFaultInsn);
+  store(4, 0, 2, jit_off::kArgsInsn);
+  load(4, false, 0, 12, jit_off::kFaultAccess);
+  store(4, 0, 2, jit_off::kArgsAccess);
+  load(8, false, 0, 12, jit_off::kFaultAddr);
+  store(8, 0, 2, jit_off::kArgsAddr);
+  const size_t out = skip_forward_always();
+  land(direct);
+  mov(rdi, r12);
+  mov(rsi, reinterpret_cast<uint64_t>(input_.engine));
+  mov(rax, reinterpret_cast<uint64_t>(input_.direct_fault));
+  call(rax);
+  land(out);
+  mov(edx, 1);
+  emit_leave();
+  bind(Ref::exit(Exit::kEpilogue));
+  emit_return_from_main();
+}
+
+void Emitter::emit_common_exits() {
+  auto leave = [&](Exit at, JitExit exit, const Xbyak::Reg64* fault_addr) {
+    bind(Ref::exit(at));
+    if (fault_addr != nullptr) {
+      mov(qword[r12 + jit_off::kFaultAddr], *fault_addr);
+    }
+    mov(dword[r12 + jit_off::kExit], static_cast<uint32_t>(exit));
+    jump(Ref::exit(Exit::kFaultExit));
+  };
+  leave(Exit::kOutOfBounds, JitExit::kOutOfBounds, &r11);
+  leave(Exit::kMisaligned, JitExit::kMisaligned, &r11);
+  leave(Exit::kBudget, JitExit::kBudget, nullptr);
+  leave(Exit::kCallDepth, JitExit::kCallDepth, nullptr);
+  leave(Exit::kBadCall, JitExit::kBadCall, &r10);
+  leave(Exit::kStopped, JitExit::kHelperStopped, nullptr);
+  // A legacy packet load past the end of the packet ends the program with r0 = 0.
+  bind(Ref::exit(Exit::kReturnZero));
+  xor_(eax, eax);
+  jump(Ref::exit(Exit::kFaultExit));
+}
+
+// Blocks again, each access checked on its own and, in budgeted programs, one instruction paid for
+// at a time: entered when a block's merged check or its budget falls short, so faults and budget
+// exhaustion happen at exactly the instruction where the interpreter has them.
+void Emitter::emit_slow_copies() {
+  slow_copy_ = true;
+  for (size_t block = 0; block < program_.size();) {
+    size_t j = block;
+    const uint32_t count = analysis_.block_insns[block];
+    for (uint32_t k = 1; k < count; ++k) {
+      j = next_slot(program_, j);
+    }
+    const size_t next = next_slot(program_, j);
+    if (needs_slow_copy_[block]) {
+      bind(Ref::slow(block));
+      for (size_t i = block;; i = next_slot(program_, i)) {
+        if (budgeted_) {
+          sub(qword[r12 + jit_off::kBudget], 1);
+          jump(Cc::kB, fault_stub(i, Exit::kBudget));
+        }
+        emit_insn(i);
+        if (i == j) {
+          break;
+        }
+      }
+      const Form last = program_.op_at(j)->form;
+      if (last != Form::kJa && last != Form::kJa32 && last != Form::kExit && next < program_.size()) {
+        jump(Ref::block(next));
+      }
+    }
+    block = next;
+  }
+  slow_copy_ = false;
+}
+
+// One bounds check at the top of a block for every group of its accesses through the same base
+// register, unchanged since the block began, checked the same way: the group's whole span at once.
+// If the span is not entirely in bounds, the block's slow copy runs instead and checks each access.
+//   context + k:   cmp qword [ctx_len], k + hi; jb slow
+//   context first: lea r11, [base + lo]; cmp r11, [ctx_lo]; jb slow
+//                  mov r10, [ctx_end]; sub r10, hi - lo; jb slow; cmp r11, r10; ja slow
+//   stack first:   lea r11, [base + lo]; lea r10, [rbp - frame]; cmp r11, r10; jb slow
+//                  mov r10, [stack_hi]; sub r10, hi - lo; cmp r11, r10; ja slow
+void Emitter::emit_merged_checks(size_t block) {
+  struct Group {
+    int base;
+    Check check;
+    int64_t lo, hi;
+    uint32_t members;
+    size_t first;
+  };
+  // The accesses a group may take: through a base register not written earlier in the block.
+  auto for_each_candidate = [&](auto&& visit) {
+    uint32_t written = 0;
+    const uint32_t count = analysis_.block_insns[block];
+    size_t i = block;
+    for (uint32_t k = 0; k < count; ++k) {
+      const OpInfo& info = *program_.op_at(i);
+      const Instruction& insn = program_[i];
+      if (info.form == Form::kLoad || info.form == Form::kStoreImm || info.form == Form::kStoreReg) {
+        const int base = info.form == Form::kLoad ? insn.src : insn.dst;
+        if (checks_[i] != Check::kNone && (written & (1u << base)) == 0) {
+          visit(i, base, insn.offset, access_size(info));
+        }
+      }
+      written |= registers_written(info, insn);
+      i = next_slot(program_, i);
+    }
+  };
+  std::array<Group, size_t{3} * kNumRegisters> groups;
+  size_t group_count = 0;
+  for_each_candidate([&](size_t i, int base, int16_t off, int width) {
+    Group* g = nullptr;
+    for (size_t k = 0; k < group_count && g == nullptr; ++k) {
+      g = groups[k].base == base && groups[k].check == checks_[i] ? &groups[k] : nullptr;
+    }
+    if (g == nullptr) {
+      g = &groups[group_count++];
+      *g = Group{base, checks_[i], INT64_MAX, INT64_MIN, 0, i};
+    }
+    g->lo = std::min<int64_t>(g->lo, off);
+    g->hi = std::max<int64_t>(g->hi, off + width);
+    ++g->members;
+  });
+  std::optional<Ref> target;
+  for (size_t k = 0; k < group_count; ++k) {
+    const Group& g = groups[k];
+    if (g.members < 2) {
+      continue;
+    }
+    if (!target) {
+      needs_slow_copy_[block] = true;
+      // A budgeted block has already paid for itself: give it back before the slow copy.
+      target = budgeted_ ? add_stub(Stub{.kind = Stub::Kind::kBudgetRefill,
+                                         .insn = static_cast<uint32_t>(block),
+                                         .value = analysis_.block_insns[block]})
+                         : Ref::slow(block);
+    }
+    const Xbyak::Reg64& b = reg(g.base);
+    const auto span = static_cast<uint32_t>(g.hi - g.lo);
+    switch (g.check) {
+      case Check::kCtxLength:
+        cmp_mem_imm(12, jit_off::kCtxLen, static_cast<int32_t>(analysis_.base[g.first].offset + g.hi));
+        jump(Cc::kB, *target);
+        break;
+      case Check::kCtxFirst:
+        lea(r11, ptr[b + static_cast<int32_t>(g.lo)]);
+        cmp(r11, qword[r12 + jit_off::kCtxLo]);
+        jump(Cc::kB, *target);
+        mov(r10, qword[r12 + jit_off::kCtxEnd]);
+        sub(r10, span);
+        jump(Cc::kB, *target);
+        cmp(r11, r10);
+        jump(Cc::kA, *target);
+        break;
+      default:
+        lea(r11, ptr[b + static_cast<int32_t>(g.lo)]);
+        lea(r10, ptr[rbp - frame_]);
+        cmp(r11, r10);
+        jump(Cc::kB, *target);
+        mov(r10, qword[r12 + jit_off::kStackHi]);
+        sub(r10, span);
+        cmp(r11, r10);
+        jump(Cc::kA, *target);
+        break;
+    }
+    ++stats_.merged_checks;
+  }
+  if (target) {
+    for_each_candidate([&](size_t i, int base, int16_t, int) {
+      for (size_t k = 0; k < group_count; ++k) {
+        if (groups[k].members >= 2 && groups[k].base == base && groups[k].check == checks_[i]) {
+          merged_[i] = true;
+        }
+      }
+    });
+  }
+}
+
+void Emitter::emit_stub(const Stub& stub) {
+  switch (stub.kind) {
+    case Stub::Kind::kBudgetRefill:
+      add(qword[r12 + jit_off::kBudget], stub.value);
+      jump(Ref::slow(stub.insn));
+      return;
+    case Stub::Kind::kFault:
+      mov(dword[r12 + jit_off::kFaultInsn], stub.insn);
+      if (stub.value != 0) {
+        mov(dword[r12 + jit_off::kFaultAccess], stub.value);
+      }
+      jump(Ref::exit(stub.exit));
+      return;
+    case Stub::Kind::kAccess:
+      emit_access_stub(stub);
+      return;
+    case Stub::Kind::kCallxSlow:
+      // call resolve; test r11, r11; jnz resume; jmp bad
+      call_to(Ref::exit(Exit::kCallxResolve));
+      test(r11, r11);
+      jump_back(Cc::kNe, stub.resume);
+      jump(Ref::stub(stub.fault));
+      return;
+  }
+}
+
+Result<JitCode> compile_jit(const JitInput& input, const JitCompileOptions& options) {
+  if (input.program->size() >= (size_t{1} << 31)) {
+    return make_error(ErrorCode::kUnsupported,
+                      fmt::format("program of {} instructions is too large for the JIT", input.program->size()));
+  }
+  const ProgramAnalysis analysis = analyze_program(*input.program);
+  try {
+    Emitter emitter(input, analysis, options);
+    emitter.emit_program();
+    emitter.ready(Xbyak::CodeArray::PROTECT_RW);  // resolves xbyak's own labels; our allocator never protects
+    auto buffer = CodeBuffer::create({emitter.getCode(), emitter.getSize()});
+    if (!buffer) {
+      return buffer.take_error();
+    }
+    return JitCode{std::move(*buffer), emitter.stats(), emitter.direct()};
+  } catch (const Xbyak::Error& e) {
+    return make_error(ErrorCode::kUnsupported, fmt::format("JIT code generation failed: {}", e.what()));
+  } catch (const std::bad_alloc&) {
+    return make_error(ErrorCode::kResourceExhausted, "out of memory while generating JIT code");
+  } catch (const std::logic_error& e) {
+    return make_error(ErrorCode::kUnsupported, e.what());
+  }
+}
+
+bool cpu_has_bmi2() {
+  static const bool has = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tBMI2);
+  return has;
+}
+
+}  // namespace bpfrt
