@@ -299,7 +299,7 @@ L_kCallHelper : {
 }
 L_kCallx : {
   const HelperEntry* entry = options.helpers == nullptr ? nullptr : options.helpers->find(static_cast<int32_t>(DST));
-  if (entry == nullptr || static_cast<int64_t>(static_cast<int32_t>(DST)) != static_cast<int64_t>(DST)) {
+  if (entry == nullptr || entry->fn == nullptr || static_cast<int64_t>(static_cast<int32_t>(DST)) != static_cast<int64_t>(DST)) {
     fault.code = ErrorCode::kBadCall;
     fault.callx_target = static_cast<int64_t>(DST);
     goto fail;

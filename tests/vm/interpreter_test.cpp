@@ -179,6 +179,14 @@ TEST(Interpreter, UnknownHelpersAndCallx) {
   ASSERT_FALSE(bad_callx.ok());
   EXPECT_EQ(bad_callx.error().code, ErrorCode::kBadCall);
   EXPECT_NE(bad_callx.error().message.find("callx to unknown helper 99"), std::string::npos);
+  // A prototype-only entry (no function) is not callable either.
+  HelperTable prototypes;
+  ASSERT_TRUE(prototypes.add({7, "proto_only", nullptr, HelperPrototype{}}).ok());
+  EngineOptions proto_options;
+  proto_options.helpers = &prototypes;
+  auto null_fn = run_text("mov %r3, 7\ncall %r3\nexit", nullptr, proto_options);
+  ASSERT_FALSE(null_fn.ok());
+  EXPECT_EQ(null_fn.error().code, ErrorCode::kBadCall);
   auto kfunc = run_text("call kfunc 5\nexit");
   ASSERT_FALSE(kfunc.ok());
   EXPECT_EQ(kfunc.error().code, ErrorCode::kUnsupported);
