@@ -347,7 +347,19 @@ bool HashMap::reclaim_leaked() const {
     WriteLock lock(*this, b);
     uint32_t expected = st;
     if (e.state.compare_exchange_strong(expected, reserved_by_me())) {
-      push_free(idx, current_cpu() % (lay_.n_lists - 1));
+      // Refill the spares first: a leaked element may have been a spare taken for a replace, and
+      // handing it to the main lists would let the map hold more than max_entries keys.
+      const uint32_t spare_list = lay_.n_lists - 1;
+      bool spare_short = false;
+      {
+        auto* spares = at<FreeList>(base_, lay_.lists_off + 64ull * spare_list);
+        RobustLock spare_lock(spares->mutex);
+        if (spare_lock.recovered()) {
+          rebuild_list(spare_list);
+        }
+        spare_short = spares->count < lay_.total - lay_.pool;
+      }
+      push_free(idx, spare_short ? spare_list : current_cpu() % spare_list);
       freed = true;
     }
   }
