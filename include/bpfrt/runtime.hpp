@@ -45,6 +45,7 @@ Result<uint32_t> parse_prog_type(std::string_view name);
 struct RegistryOptions {
   std::string name = default_registry_name();  // "" for a registry private to this process
   uint32_t capacity = 1024;                    // objects, when the registry is created
+  bool create = true;                          // false: fail with kNotFound if the registry does not exist
   static std::string default_registry_name();  // $BPFRT_REGISTRY, else "bpfrt"
 };
 

@@ -85,7 +85,7 @@ Status RegistryStore::check_registry_name(const std::string& name) {
   return {};
 }
 
-Result<std::unique_ptr<RegistryStore>> RegistryStore::open(const std::string& name, uint32_t capacity) {
+Result<std::unique_ptr<RegistryStore>> RegistryStore::open(const std::string& name, uint32_t capacity, bool create) {
   if (capacity == 0 || capacity > kMaxCapacity) {
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("registry capacity {} must be between 1 and {}", capacity, kMaxCapacity));
@@ -107,6 +107,9 @@ Result<std::unique_ptr<RegistryStore>> RegistryStore::open(const std::string& na
     }
     if (existing.error().code != ErrorCode::kNotFound) {
       return existing.take_error();
+    }
+    if (!create) {
+      return make_error(ErrorCode::kNotFound, fmt::format("there is no registry '{}'", name));
     }
     // Lay the registry out under a temporary name, then link it into place: whoever links first wins
     // and everybody else opens the winner's.

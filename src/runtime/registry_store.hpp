@@ -75,9 +75,11 @@ struct Record {
 class RegistryStore {
  public:
   // `name` "" makes a private table.
-  [[nodiscard]] static Result<std::unique_ptr<RegistryStore>> open(const std::string& name, uint32_t capacity);
+  [[nodiscard]] static Result<std::unique_ptr<RegistryStore>> open(const std::string& name, uint32_t capacity,
+                                                                   bool create = true);
   static Status remove(const std::string& name);
   static Status check_registry_name(const std::string& name);
+  static Result<std::unique_ptr<RegistryStore>> open_existing(const std::string& name);
 
   class Lock {
    public:
@@ -105,7 +107,6 @@ class RegistryStore {
 
  private:
   RegistryStore(std::unique_ptr<Arena> arena, std::string name) : arena_(std::move(arena)), name_(std::move(name)) {}
-  static Result<std::unique_ptr<RegistryStore>> open_existing(const std::string& name);
   void reclaim_abandoned();
 
   std::unique_ptr<Arena> arena_;

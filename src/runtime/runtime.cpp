@@ -120,7 +120,7 @@ Runtime::Runtime(std::string name, std::unique_ptr<RegistryStore> store)
 Runtime::~Runtime() = default;
 
 Result<std::unique_ptr<Runtime>> Runtime::open(const RegistryOptions& options) {
-  auto store = RegistryStore::open(options.name, options.capacity);
+  auto store = RegistryStore::open(options.name, options.capacity, options.create);
   if (!store) {
     return store.take_error();
   }

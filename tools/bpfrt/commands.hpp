@@ -13,6 +13,9 @@ namespace bpfrt::cli {
 void register_isa_commands(CLI::App& app);
 void register_run_command(CLI::App& app);
 void register_conformance_commands(CLI::App& app);
+void register_map_commands(CLI::App& app);
+void register_prog_commands(CLI::App& app);
+void register_registry_commands(CLI::App& app);
 
 // The plug-in protocol of the upstream bpf_conformance runner.
 int conformance_plugin_main(int argc, char** argv);

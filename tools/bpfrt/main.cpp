@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
   bpfrt::cli::register_isa_commands(app);
   bpfrt::cli::register_run_command(app);
   bpfrt::cli::register_conformance_commands(app);
+  bpfrt::cli::register_map_commands(app);
+  bpfrt::cli::register_prog_commands(app);
+  bpfrt::cli::register_registry_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
