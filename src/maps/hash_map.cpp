@@ -76,7 +76,7 @@ HashMap::Layout HashMap::layout(const MapSpec& spec, uint32_t ncpus) {
   l.stripes_off = off;
   off += uint64_t{64} * l.n_stripes;
   l.buckets_off = off;
-  off = round_up(off + uint64_t{4} * l.n_buckets, 64);
+  off = round_up(off + uint64_t{8} * l.n_buckets, 64);
   l.lists_off = off;
   off += uint64_t{64} * l.n_lists;
   l.elems_off = off;
@@ -118,21 +118,7 @@ HashMap::HashMap(MapSpec spec, std::unique_ptr<Arena> arena, MapHost* host)
   add_region(base_ + lay_.elems_off, uint64_t{lay_.elem_stride} * lay_.total, false);
 }
 
-HashMap::Elem& HashMap::elem(uint32_t idx) const {
-  return *at<Elem>(base_, lay_.elems_off + uint64_t{lay_.elem_stride} * (idx - 1));
-}
-std::atomic<uint32_t>& HashMap::bucket(uint32_t b) const {
-  return *at<std::atomic<uint32_t>>(base_, lay_.buckets_off + 4ull * b);
-}
-HashMap::Stripe& HashMap::stripe(uint32_t b) const {
-  return *at<Stripe>(base_, lay_.stripes_off + 64ull * (b & (lay_.n_stripes - 1)));
-}
-uint8_t* HashMap::value_ptr(uint32_t idx, uint32_t cpu) const {
-  const uint64_t slot = lay_.percpu ? uint64_t{cpu} * lay_.total + (idx - 1) : (idx - 1);
-  return base_ + lay_.values_off + slot * lay_.value_stride;
-}
-
-void HashMap::make_key(const void* key, Key& k) const {
+__attribute__((always_inline)) inline void HashMap::make_key(const void* key, Key& k) const {
   if (lay_.key_words > 64) {
     k.heap = std::make_unique<uint64_t[]>(lay_.key_words);
     k.words = k.heap.get();
@@ -142,7 +128,7 @@ void HashMap::make_key(const void* key, Key& k) const {
   k.bucket = k.hash & bucket_mask_;
 }
 
-uint32_t HashMap::walk(const Key& k) const {
+__attribute__((always_inline)) inline uint32_t HashMap::walk(const Key& k) const {
   uint32_t idx = bucket(k.bucket).load(std::memory_order_acquire);
   for (uint32_t steps = 0; valid(idx) && steps <= lay_.total; ++steps) {
     const Elem& e = elem(idx);
@@ -156,46 +142,48 @@ uint32_t HashMap::walk(const Key& k) const {
 
 template <class F>
 void HashMap::read_stable(uint32_t b, F&& f) const {
-  Stripe& s = stripe(b);
+  std::atomic<uint32_t>& bseq = bucket_seq(b);
   for (int attempt = 0; attempt < kOptimisticReads; ++attempt) {
-    const uint32_t seq = s.seq.load(std::memory_order_acquire);
+    const uint32_t seq = bseq.load(std::memory_order_acquire);
     if ((seq & 1) != 0) {
       cpu_relax();
       continue;
     }
     f();
     std::atomic_thread_fence(std::memory_order_acquire);
-    if (s.seq.load(std::memory_order_relaxed) == seq) {
+    if (bseq.load(std::memory_order_relaxed) == seq) {
       return;
     }
   }
-  // Writers keep changing the stripe, or one died mid-update: read under the lock.
+  // Writers keep changing the bucket, or one died mid-update: read under the lock.
   WriteLock lock(*this, b);
   f();
 }
 
-uint32_t HashMap::find(const Key& k) const {
+__attribute__((always_inline)) inline uint32_t HashMap::find(const Key& k) const {
   uint32_t found = 0;
   read_stable(k.bucket, [&] { found = walk(k); });
   return found;
 }
 
-void HashMap::begin_write(Stripe& s) const {
-  s.seq.store(s.seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+// REQUIRES: the stripe of b is locked.
+void HashMap::begin_write(uint32_t b) const {
+  std::atomic<uint32_t>& seq = bucket_seq(b);
+  seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);
 }
 
-void HashMap::end_write(Stripe& s) const {
-  s.seq.store(s.seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+void HashMap::end_write(uint32_t b) const {
+  std::atomic<uint32_t>& seq = bucket_seq(b);
+  seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
 // REQUIRES: the stripe of b is locked.
 void HashMap::link(uint32_t b, uint32_t idx) const {
-  Stripe& s = stripe(b);
-  begin_write(s);
+  begin_write(b);
   elem(idx).next.store(bucket(b).load(std::memory_order_relaxed), std::memory_order_relaxed);
   bucket(b).store(idx, std::memory_order_relaxed);
-  end_write(s);
+  end_write(b);
   elem(idx).state.store(kLinked, std::memory_order_relaxed);
 }
 
@@ -205,10 +193,9 @@ bool HashMap::unlink(uint32_t b, uint32_t idx) const {
   uint32_t cur = link_field->load(std::memory_order_relaxed);
   for (uint32_t steps = 0; valid(cur) && steps <= lay_.total; ++steps) {
     if (cur == idx) {
-      Stripe& s = stripe(b);
-      begin_write(s);
+      begin_write(b);
       link_field->store(elem(cur).next.load(std::memory_order_relaxed), std::memory_order_relaxed);
-      end_write(s);
+      end_write(b);
       return true;
     }
     link_field = &elem(cur).next;
@@ -220,13 +207,12 @@ bool HashMap::unlink(uint32_t b, uint32_t idx) const {
 // REQUIRES: the stripe's lock was taken from a holder that died. Re-derives element states from the
 // chains and removes the duplicate a half-done replace may have left (the newer element comes first).
 void HashMap::repair_stripe(uint32_t stripe_index) const {
-  Stripe& s = *at<Stripe>(base_, lay_.stripes_off + 64ull * stripe_index);
-  const uint32_t seq = s.seq.load(std::memory_order_relaxed);
-  if ((seq & 1) != 0) {
-    s.seq.store(seq + 1, std::memory_order_release);
-  }
   std::vector<uint32_t> seen;
   for (uint32_t b = stripe_index; b < lay_.n_buckets; b += lay_.n_stripes) {
+    const uint32_t seq = bucket_seq(b).load(std::memory_order_relaxed);
+    if ((seq & 1) != 0) {
+      bucket_seq(b).store(seq + 1, std::memory_order_release);
+    }
     seen.clear();
     std::atomic<uint32_t>* link_field = &bucket(b);
     uint32_t cur = link_field->load(std::memory_order_relaxed);
@@ -246,9 +232,9 @@ void HashMap::repair_stripe(uint32_t stripe_index) const {
       }
       const uint32_t next = e.next.load(std::memory_order_relaxed);
       if (duplicate) {
-        begin_write(s);
+        begin_write(b);
         link_field->store(next, std::memory_order_relaxed);
-        end_write(s);
+        end_write(b);
         e.state.store(reserved_by_me(), std::memory_order_relaxed);
         push_free(cur, lay_.n_lists - 1);
       } else {

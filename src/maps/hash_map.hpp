@@ -1,15 +1,16 @@
 // Hash maps: BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH and HASH_OF_MAPS.
 //
 // Layout (offsets from the map's base, all preallocated as the kernel does by default):
-//   stripes   n_stripes x {robust mutex, sequence}   update lock + seqlock for the buckets b with
+//   stripes   n_stripes x {robust mutex}             update lock of the buckets b with
 //                                                     b % n_stripes == stripe
-//   buckets   n_buckets x u32                        head element index + 1, 0 = empty
+//   buckets   n_buckets x {u32 head, u32 sequence}   head element index + 1 (0 = empty), and the
+//                                                     bucket's seqlock counter, in one cache line
 //   lists     (ncpus + 1) x {robust mutex, head, count}   free elements per CPU, and the spares used
 //                                                     to replace existing keys atomically
 //   elements  {next, hash, state, ref, key words}    keys, chain links and crash-recovery state
 //   values    value_stride x elements (x ncpus, CPU-major, for per-CPU maps)
 //
-// Lookups take no lock: they walk a chain between two reads of the stripe's sequence and retry if a
+// Lookups take no lock: they walk a chain between two reads of the bucket's sequence and retry if a
 // writer changed it (falling back to the lock after a few tries, so a writer that died mid-update
 // cannot stall readers). Updates lock one stripe. A new key takes an element from a free list; when
 // the lists are empty the map is full (-E2BIG), except LRU maps, which evict with a CLOCK sweep.
@@ -70,6 +71,9 @@ class HashMap final : public Map {
  private:
   struct alignas(64) Stripe {
     RobustMutex mutex;
+  };
+  struct Bucket {
+    std::atomic<uint32_t> head;
     std::atomic<uint32_t> seq;
   };
   struct alignas(64) FreeList {
@@ -97,10 +101,23 @@ class HashMap final : public Map {
     uint32_t bucket = 0;
   };
 
-  Elem& elem(uint32_t idx) const;  // idx is 1-based
-  std::atomic<uint32_t>& bucket(uint32_t b) const;
-  Stripe& stripe(uint32_t b) const;
-  uint8_t* value_ptr(uint32_t idx, uint32_t cpu) const;
+  // idx is 1-based.
+  Elem& elem(uint32_t idx) const {
+    return *reinterpret_cast<Elem*>(base_ + lay_.elems_off + uint64_t{lay_.elem_stride} * (idx - 1));
+  }
+  std::atomic<uint32_t>& bucket(uint32_t b) const {
+    return reinterpret_cast<Bucket*>(base_ + lay_.buckets_off)[b].head;
+  }
+  std::atomic<uint32_t>& bucket_seq(uint32_t b) const {
+    return reinterpret_cast<Bucket*>(base_ + lay_.buckets_off)[b].seq;
+  }
+  Stripe& stripe(uint32_t b) const {
+    return *reinterpret_cast<Stripe*>(base_ + lay_.stripes_off + 64ull * (b & (lay_.n_stripes - 1)));
+  }
+  uint8_t* value_ptr(uint32_t idx, uint32_t cpu) const {
+    const uint64_t slot = lay_.percpu ? uint64_t{cpu} * lay_.total + (idx - 1) : (idx - 1);
+    return base_ + lay_.values_off + slot * lay_.value_stride;
+  }
   bool valid(uint32_t idx) const { return idx != 0 && idx <= lay_.total; }
 
   void make_key(const void* key, Key& k) const;
@@ -109,8 +126,8 @@ class HashMap final : public Map {
   template <class F>
   void read_stable(uint32_t b, F&& f) const;
 
-  void begin_write(Stripe& s) const;
-  void end_write(Stripe& s) const;
+  void begin_write(uint32_t b) const;
+  void end_write(uint32_t b) const;
   bool unlink(uint32_t b, uint32_t idx) const;
   void link(uint32_t b, uint32_t idx) const;
   void repair_stripe(uint32_t stripe_index) const;

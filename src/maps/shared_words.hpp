@@ -21,13 +21,46 @@ inline size_t count(size_t bytes) {
   return (bytes + 7) / 8;
 }
 
+// The 1-7 bytes at p as a zero-extended word, loaded in registers (no partial store to reload).
+inline uint64_t load_tail(const uint8_t* p, size_t n) {
+  uint32_t lo4 = 0;
+  uint16_t lo2 = 0;
+  switch (n) {
+    case 1:
+      return p[0];
+    case 2:
+      std::memcpy(&lo2, p, 2);
+      return lo2;
+    case 3:
+      std::memcpy(&lo2, p, 2);
+      return lo2 | uint64_t{p[2]} << 16;
+    case 4:
+      std::memcpy(&lo4, p, 4);
+      return lo4;
+    case 5:
+      std::memcpy(&lo4, p, 4);
+      return lo4 | uint64_t{p[4]} << 32;
+    case 6:
+      std::memcpy(&lo4, p, 4);
+      std::memcpy(&lo2, p + 4, 2);
+      return lo4 | uint64_t{lo2} << 32;
+    default:
+      std::memcpy(&lo4, p, 4);
+      std::memcpy(&lo2, p + 4, 2);
+      return lo4 | uint64_t{lo2} << 32 | uint64_t{p[6]} << 48;
+  }
+}
+
 // Reads n bytes of caller memory into zero-padded words.
 inline void gather(uint64_t* out, const void* src, size_t n) {
-  const size_t w = count(n);
-  if (w > 0) {
-    out[w - 1] = 0;
+  const auto* s = static_cast<const uint8_t*>(src);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::memcpy(&out[i / 8], s + i, 8);
   }
-  std::memcpy(out, src, n);
+  if (i < n) {
+    out[i / 8] = load_tail(s + i, n - i);
+  }
 }
 
 // Copies n bytes of caller memory into shared words (tail zero-padded).
@@ -40,9 +73,7 @@ inline void put(uint64_t* dst, const void* src, size_t n) {
     store(dst + i / 8, v);
   }
   if (i < n) {
-    uint64_t v = 0;
-    std::memcpy(&v, s + i, n - i);
-    store(dst + i / 8, v);
+    store(dst + i / 8, load_tail(s + i, n - i));
   }
 }
 
@@ -90,14 +121,16 @@ inline uint64_t mix(uint64_t h) {
   return h;
 }
 
-// A fast keyed hash of zero-padded words.
+// A fast keyed hash of zero-padded words: one multiply per word and a short finish whose high bits
+// are folded into the low ones (bucket indices are low bits).
 inline uint64_t hash(const uint64_t* w, size_t nwords, uint64_t seed) {
-  uint64_t h = seed ^ (nwords * 0x9e3779b97f4a7c15ULL);
+  uint64_t h = seed ^ nwords;
   for (size_t i = 0; i < nwords; ++i) {
     h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
-    h ^= h >> 29;
+    h ^= h >> 32;
   }
-  return mix(h);
+  h *= 0xd6e8feb86659fd93ULL;
+  return h ^ (h >> 32);
 }
 
 }  // namespace bpfrt::words
