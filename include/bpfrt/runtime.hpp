@@ -73,7 +73,7 @@ struct ProgramSpec {
 struct ProgramInfo : ObjectInfo {
   uint32_t type = 0;
   uint32_t insn_count = 0;
-  uint64_t tag = 0;                   // the kernel's program tag (SHA-1 of the instructions)
+  uint64_t tag = 0;                   // the kernel's program tag (see src/runtime/program_tag.hpp)
   std::vector<uint32_t> map_handles;  // maps the program refers to (map_fd and map_idx)
   std::string license;
 };

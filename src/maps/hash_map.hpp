@@ -32,6 +32,19 @@
 
 namespace bpfrt {
 
+// Element states (Elem::state): what crash repair re-derives. The low 30 bits hold the free list's
+// index or the reserving process's pid.
+namespace hash_state {
+inline constexpr uint32_t kKindMask = 3u << 30;
+inline constexpr uint32_t kDataMask = ~kKindMask;
+inline constexpr uint32_t kFree = 1u << 30;
+inline constexpr uint32_t kReserved = 2u << 30;
+inline constexpr uint32_t kLinked = 3u << 30;
+inline uint32_t reserved_by_me() {
+  return kReserved | (current_pid() & kDataMask);
+}
+}  // namespace hash_state
+
 class HashMap final : public Map {
  public:
   struct Layout {
@@ -151,6 +164,23 @@ class HashMap final : public Map {
   Layout lay_;
   uint8_t* base_;
   uint32_t bucket_mask_;
+};
+
+// Locks a stripe for writing, repairing it first if its previous holder died.
+class HashMap::WriteLock {
+ public:
+  WriteLock(const HashMap& map, uint32_t b)
+      : map_(map), stripe_(b & (map.lay_.n_stripes - 1)), lock_(map.stripe(b).mutex) {
+    if (lock_.recovered()) {
+      map_.repair_stripe(stripe_);
+      lock_.consistent();
+    }
+  }
+
+ private:
+  const HashMap& map_;
+  uint32_t stripe_;
+  RobustLock lock_;
 };
 
 }  // namespace bpfrt
