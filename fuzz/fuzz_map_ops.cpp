@@ -29,7 +29,12 @@ struct Input {
     --n;
     return *p++;
   }
-  uint32_t u32() { return byte() | byte() << 8 | byte() << 16 | static_cast<uint32_t>(byte()) << 24; }
+  uint32_t u32() {
+    uint32_t v = byte();
+    v |= uint32_t{byte()} << 8;
+    v |= uint32_t{byte()} << 16;
+    return v | uint32_t{byte()} << 24;
+  }
   bool done() const { return n == 0; }
 };
 
@@ -64,21 +69,33 @@ void hash_like(Input& in, MapType type) {
   }
   Map& m = **made;
   const bool lru = type == MapType::kLruHash;
+  // Values as the userspace API sees them: per-CPU maps take one 8-byte-rounded slot per CPU, the
+  // padding of each slot reads back as zeros.
+  const size_t user_size = m.user_value_size();
+  const size_t stride = (value_size + 7) / 8 * 8;
+  auto normalise = [&](Bytes& v) {
+    if (m.is_percpu()) {
+      for (size_t off = 0; off < v.size(); off += stride) {
+        std::fill(v.begin() + static_cast<long>(off + value_size), v.begin() + static_cast<long>(off + stride), 0);
+      }
+    }
+  };
   std::map<Bytes, Bytes> model;
   if (array) {
     for (uint32_t i = 0; i < max; ++i) {
-      model[bytes_of(i, 4)] = Bytes(value_size, 0);
+      model[bytes_of(i, 4)] = Bytes(user_size, 0);
     }
   }
   for (int step = 0; !in.done(); ++step) {
     const uint8_t op = in.byte() % 5;
     const Bytes key = bytes_of(in.byte() % (max + 4), spec.key_size);
-    Bytes value(value_size);
+    Bytes value(user_size);
     for (auto& b : value) {
       b = in.byte();
     }
+    normalise(value);
     const uint64_t flags = in.byte() % 3;
-    Bytes out(value_size);
+    Bytes out(user_size);
     const auto it = model.find(key);
     const bool present = it != model.end();
     switch (op) {
@@ -94,7 +111,12 @@ void hash_like(Input& in, MapType type) {
           want = -E2BIG;
         }
         const int got = m.update(key.data(), value.data(), flags);
-        if (got != want) {
+        // An LRU map may have evicted a key the model still has: then EXIST finds nothing and
+        // NOEXIST succeeds.
+        const bool evicted = lru && present && ((want == 0 && got == -ENOENT) || (want == -EEXIST && got == 0));
+        if (evicted) {
+          model.erase(key);
+        } else if (got != want) {
           mismatch("update", step, got, want);
         }
         if (got == 0) {
@@ -236,7 +258,9 @@ void lpm(Input& in) {
   }
   Map& m = **made;
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> model;  // (prefixlen, masked bits) -> value
-  auto mask = [](uint32_t bits, uint32_t plen) { return plen == 0 ? 0u : bits & (0xffffu << (16 - plen)) & 0xffffu; };
+  auto mask = [](uint32_t bits, uint32_t plen) {
+    return plen == 0 ? 0u : plen >= 16 ? bits : bits & (0xffffu << (16 - plen)) & 0xffffu;
+  };
   for (int step = 0; !in.done(); ++step) {
     const uint8_t op = in.byte() % 3;
     const uint32_t plen = in.byte() % 18;

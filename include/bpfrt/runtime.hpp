@@ -193,7 +193,7 @@ class Runtime final : public HelperHost {
   std::vector<std::unique_ptr<Engine>> retired_engines_;
   std::map<uint32_t, std::shared_ptr<Arena>> private_blobs_;  // program bytecode of a private registry
   // Memory of every map opened here, for maps programs reach at run time (map-in-map).
-  static constexpr size_t kMaxRegions = 1 << 16;
+  static constexpr size_t kMaxRegions = 4096;
   std::unique_ptr<MemoryRegion[]> regions_;
   std::atomic<size_t> region_count_{0};
   std::shared_ptr<Map> trace_ring_;

@@ -138,7 +138,9 @@ uint64_t get_stackid(uint64_t, uint64_t map, uint64_t flags, uint64_t, uint64_t,
   }
   const auto ids = resolve_build_ids(ips);
   std::vector<uint64_t> words(ids.size() * sizeof(StackBuildId) / 8);
-  std::memcpy(words.data(), ids.data(), words.size() * 8);
+  if (!words.empty()) {
+    std::memcpy(words.data(), ids.data(), words.size() * 8);
+  }
   return neg(stackmap::store(*m, words, flags & ~kSkipMask));
 }
 

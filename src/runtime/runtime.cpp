@@ -411,7 +411,9 @@ void Runtime::trace(std::string_view line) {
   hdr.cpu = current_cpu();
   prctl(PR_GET_NAME, hdr.comm, 0, 0, 0);
   std::memcpy(rec.data(), &hdr, sizeof(hdr));
-  std::memcpy(rec.data() + sizeof(hdr), line.data(), line.size());
+  if (!line.empty()) {
+    std::memcpy(rec.data() + sizeof(hdr), line.data(), line.size());
+  }
   if (ringbuf::output(*ring, rec.data(), rec.size(), 0) != 0) {
     store_->trace_lost().fetch_add(1);
   }

@@ -134,7 +134,9 @@ Result<uint32_t> Runtime::load_program_at(const ProgramSpec& spec, uint32_t pref
   std::memcpy(blob.data(), &insn_count, 4);
   std::memcpy(blob.data() + 4, &nr_maps, 4);
   std::memcpy(blob.data() + kBlobHeader, insns.data(), insns.size());
-  std::memcpy(blob.data() + kBlobHeader + insns.size(), spec.map_handles.data(), 4 * spec.map_handles.size());
+  if (!spec.map_handles.empty()) {
+    std::memcpy(blob.data() + kBlobHeader + insns.size(), spec.map_handles.data(), 4 * spec.map_handles.size());
+  }
 
   uint32_t handle = 0;
   std::string object;
@@ -212,7 +214,9 @@ Result<ProgramSpec> Runtime::read_program(uint32_t handle) {
   }
   spec.program = std::move(*program);
   spec.map_handles.resize(nr_maps);
-  std::memcpy(spec.map_handles.data(), base + kBlobHeader + 8ull * insn_count, 4ull * nr_maps);
+  if (nr_maps != 0) {
+    std::memcpy(spec.map_handles.data(), base + kBlobHeader + 8ull * insn_count, 4ull * nr_maps);
+  }
   return spec;
 }
 

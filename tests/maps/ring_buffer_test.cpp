@@ -46,7 +46,6 @@ TEST(RingBuffer, WrapsContiguouslyAndRefusesWhenFull) {
   auto rb = must_create(spec_of(MapType::kRingbuf, 0, 0, 4096));
   auto consumer = RingBufferConsumer::create(rb);
   ASSERT_TRUE(consumer.ok());
-  size_t total = 0;
   // Fill and drain repeatedly with odd-sized records so reservations straddle the end.
   for (int round = 0; round < 50; ++round) {
     std::vector<uint8_t> data(1000 + round, static_cast<uint8_t>(round));
@@ -59,7 +58,6 @@ TEST(RingBuffer, WrapsContiguouslyAndRefusesWhenFull) {
       return 0;
     });
     EXPECT_EQ(seen, 1);
-    total += data.size();
   }
   // Without a consumer the ring fills: reserve fails, output says -EAGAIN.
   std::vector<uint8_t> chunk(1000);

@@ -193,7 +193,9 @@ void kill_storm(MapType type, uint32_t max_entries) {
         _exit(2);
       }
       std::mt19937 crng(static_cast<uint32_t>(getpid()));
+      std::vector<uint64_t> value((*child)->user_value_size() / 8 + 1);
       for (uint64_t i = 0;; ++i) {
+        value[0] = i;
         uint32_t key[2] = {static_cast<uint32_t>(crng() % (2 * max_entries)), 0};
         if (type == MapType::kLpmTrie) {
           key[1] = key[0];
@@ -209,7 +211,7 @@ void kill_storm(MapType type, uint32_t max_entries) {
         } else if (crng() % 3 == 0) {
           (*child)->erase(key);
         } else {
-          (*child)->update(key, &i, kBpfAny);
+          (*child)->update(key, value.data(), kBpfAny);
         }
       }
     }
@@ -236,16 +238,17 @@ void kill_storm(MapType type, uint32_t max_entries) {
     }
     int rc = 0;
     uint32_t inserted = 0;
+    std::vector<uint64_t> value(map->user_value_size() / 8 + 1);
     for (uint32_t k = 0; k < max_entries + 1; ++k) {
       uint32_t kw[2] = {k, 0};
       if (type == MapType::kLpmTrie) {
         kw[0] = 32;
         kw[1] = k;
       }
-      const uint64_t v = k;
+      value[0] = k;
       // Leaked elements come back after at most one reclamation pass (rate-limited to 100 ms).
       for (int tries = 0; tries < 3; ++tries) {
-        rc = map->update(kw, &v, kBpfAny);
+        rc = map->update(kw, value.data(), kBpfAny);
         if (rc != -E2BIG || k >= max_entries) {
           break;
         }
