@@ -125,8 +125,9 @@ void bm_program(benchmark::State& state, EngineKind kind, std::string type, std:
     state.SkipWithError(engine.error().message.c_str());
     return;
   }
+  const bool refill = op == "delete";
   for (auto _ : state) {
-    if (op == "delete") {
+    if (refill) {
       state.PauseTiming();
       e.fill(type, base, base + kKeysPerThread);
       state.ResumeTiming();
@@ -136,17 +137,18 @@ void bm_program(benchmark::State& state, EngineKind kind, std::string type, std:
   set_counters(state, kOpsPerRun);
 }
 
-void bm_api(benchmark::State& state, std::string type, std::string op) {
+void bm_api(benchmark::State& state, std::string type, std::string op_name) {
   Env& e = env();
   Map& m = e.map(type);
   const uint32_t base = static_cast<uint32_t>(state.thread_index()) * kKeysPerThread;
   std::vector<uint8_t> value(m.user_value_size(), 2);
+  const int op = op_name == "lookup" ? 0 : op_name == "update" ? 1 : 2;
   uint32_t i = 0;
   for (auto _ : state) {
     uint32_t key = base + (i++ & (kKeysPerThread - 1));
-    if (op == "lookup") {
+    if (op == 0) {
       benchmark::DoNotOptimize(m.lookup(&key, value.data(), 0));
-    } else if (op == "update") {
+    } else if (op == 1) {
       benchmark::DoNotOptimize(m.update(&key, value.data(), kBpfAny));
     } else {
       benchmark::DoNotOptimize(m.erase(&key));
@@ -191,7 +193,7 @@ KernelEnv& kernel_env() {
   return e;
 }
 
-void bm_kernel_syscall(benchmark::State& state, std::string type, std::string op) {
+void bm_kernel_syscall(benchmark::State& state, std::string type, std::string op_name) {
   KernelEnv& e = kernel_env();
   if (!e.unavailable.empty()) {
     state.SkipWithError(e.unavailable.c_str());
@@ -200,12 +202,13 @@ void bm_kernel_syscall(benchmark::State& state, std::string type, std::string op
   const int fd = e.fds.at(type);
   const uint32_t base = static_cast<uint32_t>(state.thread_index()) * kKeysPerThread;
   std::vector<uint64_t> value(possible_cpus(), 2);
+  const int op = op_name == "lookup" ? 0 : op_name == "update" ? 1 : 2;
   uint32_t i = 0;
   for (auto _ : state) {
     uint32_t key = base + (i++ & (kKeysPerThread - 1));
-    if (op == "lookup") {
+    if (op == 0) {
       benchmark::DoNotOptimize(bpf_map_lookup_elem(fd, &key, value.data()));
-    } else if (op == "update") {
+    } else if (op == 1) {
       benchmark::DoNotOptimize(bpf_map_update_elem(fd, &key, value.data(), BPF_ANY));
     } else {
       benchmark::DoNotOptimize(bpf_map_delete_elem(fd, &key));

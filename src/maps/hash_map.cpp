@@ -34,10 +34,11 @@ HashMap::Layout HashMap::layout(const MapSpec& spec, uint32_t ncpus) {
   const uint64_t buckets = roundup_pow2(spec.max_entries);
   l.n_buckets = static_cast<uint32_t>(std::min<uint64_t>(buckets, uint64_t{1} << 31));
   l.n_stripes = std::min(l.n_buckets, kMaxStripes);
-  l.n_lists = ncpus + 1;
+  l.n_main = ncpus;
+  l.n_lists = ncpus;
   l.pool = spec.max_entries;
-  const uint32_t spares = (l.percpu || l.lru) ? 0 : 2 * ncpus;
-  l.total = spec.max_entries + spares;
+  l.spares = !l.percpu && !l.lru;
+  l.total = spec.max_entries + (l.spares ? l.n_stripes : 0);
   l.key_words = static_cast<uint32_t>(words::count(spec.key_size));
   l.elem_stride = 16 + 8 * l.key_words;
   l.value_stride = round8(spec.value_size);
@@ -59,15 +60,21 @@ HashMap::Layout HashMap::layout(const MapSpec& spec, uint32_t ncpus) {
 void HashMap::initialize(uint8_t* base, const MapSpec& spec, uint32_t ncpus) {
   const Layout l = layout(spec, ncpus);
   for (uint32_t s = 0; s < l.n_stripes; ++s) {
-    at<Stripe>(base, l.stripes_off + 64ull * s)->mutex.init();
+    auto* stripe = at<Stripe>(base, l.stripes_off + 64ull * s);
+    stripe->mutex.init();
+    if (l.spares) {
+      // Element pool + s is stripe s's spare.
+      stripe->spare = l.pool + s + 1;
+      at<Elem>(base, l.elems_off + uint64_t{l.elem_stride} * (l.pool + s))
+          ->state.store(kFree | kSpareTag | s, std::memory_order_relaxed);
+    }
   }
-  const uint32_t main_lists = l.n_lists - 1;
   for (uint32_t i = 0; i < l.n_lists; ++i) {
     at<FreeList>(base, l.lists_off + 64ull * i)->mutex.init();
   }
-  // Elements 0..pool-1 are spread over the per-CPU lists, the rest are the spares.
-  for (uint32_t i = l.total; i-- > 0;) {
-    const uint32_t list = i < l.pool ? i % main_lists : main_lists;
+  // Elements 0..pool-1 are spread over the per-CPU free lists.
+  for (uint32_t i = l.pool; i-- > 0;) {
+    const uint32_t list = i % l.n_main;
     auto* e = at<Elem>(base, l.elems_off + uint64_t{l.elem_stride} * i);
     auto* fl = at<FreeList>(base, l.lists_off + 64ull * list);
     e->state.store(kFree | list, std::memory_order_relaxed);
@@ -293,19 +300,19 @@ int HashMap::upsert(const void* key, const void* value, uint64_t flags, bool fro
       const uint32_t old = walk(k);
       if (old != 0 && mode == kBpfNoexist) {
         if (fresh != 0) {
-          push_free(fresh, current_cpu() % (lay_.n_lists - 1));
+          push_free(fresh, main_list());
         }
         return -EEXIST;
       }
       if (old == 0 && mode == kBpfExist) {
         if (fresh != 0) {
-          push_free(fresh, current_cpu() % (lay_.n_lists - 1));
+          push_free(fresh, main_list());
         }
         return -ENOENT;
       }
       if (old != 0) {
         if (fresh != 0) {
-          push_free(fresh, current_cpu() % (lay_.n_lists - 1));
+          push_free(fresh, main_list());
         }
         const bool locked = (flags & kBpfFLock) != 0;
         if (locked || lay_.percpu || lay_.lru) {
@@ -315,22 +322,26 @@ int HashMap::upsert(const void* key, const void* value, uint64_t flags, bool fro
           }
           return 0;
         }
-        // Atomic replace: link a spare element with the new value ahead of the old one, then unlink
-        // the old one, which becomes a spare.
-        const uint32_t spare = pop_free(true);
-        if (spare == 0) {
-          write_value(old, value, all_cpus, false);
+        // Atomic replace: link the stripe's spare with the new value ahead of the old element, then
+        // unlink the old one, which becomes the spare. All under the stripe lock already held.
+        Stripe& st = stripe(k.bucket);
+        const uint32_t spare = st.spare;
+        if (!valid(spare)) {
+          write_value(old, value, all_cpus, false);  // the spare went with a dead updater
           return 0;
         }
+        elem(spare).state.store(reserved_by_me(), std::memory_order_relaxed);
+        st.spare = 0;
         fill(spare, k, value, all_cpus);
         elem(old).state.store(reserved_by_me(), std::memory_order_relaxed);
         link(k.bucket, spare);
         unlink(k.bucket, old);
-        push_free(old, lay_.n_lists - 1);
+        elem(old).state.store(kFree | kSpareTag | (k.bucket & (lay_.n_stripes - 1)), std::memory_order_relaxed);
+        st.spare = old;
         return 0;
       }
       if (fresh == 0) {
-        fresh = pop_free(false);
+        fresh = pop_free();
       }
       if (fresh != 0) {
         fill(fresh, k, value, all_cpus);
@@ -361,7 +372,7 @@ int HashMap::remove_key(const Key& k, void* value_out) {
   }
   elem(idx).state.store(reserved_by_me(), std::memory_order_relaxed);
   unlink(k.bucket, idx);
-  push_free(idx, current_cpu() % (lay_.n_lists - 1));
+  push_free(idx, main_list());
   return 0;
 }
 
@@ -507,7 +518,7 @@ int HashMap::batch(uint64_t* cursor, void* keys, void* values, uint32_t count, b
       if (erase) {
         elem(idx).state.store(reserved_by_me(), std::memory_order_relaxed);
         unlink(static_cast<uint32_t>(b), idx);
-        push_free(idx, current_cpu() % (lay_.n_lists - 1));
+        push_free(idx, main_list());
       }
     }
   }

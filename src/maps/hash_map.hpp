@@ -1,21 +1,24 @@
 // Hash maps: BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH and HASH_OF_MAPS.
 //
 // Layout (offsets from the map's base, all preallocated as the kernel does by default):
-//   stripes   n_stripes x {robust mutex}             update lock of the buckets b with
-//                                                     b % n_stripes == stripe
+//   stripes   n_stripes x {robust mutex, spare}      update lock of the buckets b with
+//                                                     b % n_stripes == stripe, and the stripe's
+//                                                     spare element for atomic replaces
 //   buckets   n_buckets x {u32 head, u32 sequence}   head element index + 1 (0 = empty), and the
 //                                                     bucket's seqlock counter, in one cache line
-//   lists     (ncpus + 1) x {robust mutex, head, count}   free elements per CPU, and the spares used
-//                                                     to replace existing keys atomically
+//   lists     ncpus x {robust mutex, head, count}    free elements per CPU
 //   elements  {next, hash, state, ref, key words}    keys, chain links and crash-recovery state
+//                                                     (max_entries, plus one spare per stripe)
 //   values    value_stride x elements (x ncpus, CPU-major, for per-CPU maps)
 //
 // Lookups take no lock: they walk a chain between two reads of the bucket's sequence and retry if a
 // writer changed it (falling back to the lock after a few tries, so a writer that died mid-update
 // cannot stall readers). Updates lock one stripe. A new key takes an element from a free list; when
 // the lists are empty the map is full (-E2BIG), except LRU maps, which evict with a CLOCK sweep.
-// Replacing a key's value links a new element and unlinks the old one, so a concurrent lookup sees
-// either whole value (the kernel's behaviour); per-CPU and LRU maps update in place as the kernel does.
+// Replacing a key's value links the stripe's spare element with the new value and unlinks the old
+// one, which becomes the spare: a concurrent lookup sees either whole value (the kernel's behaviour),
+// and the update takes no lock beyond its stripe's. Per-CPU and LRU maps update in place as the kernel
+// does.
 //
 // Crash safety: every element records its state (free on list k / reserved by pid / linked). A process
 // killed inside a stripe lock is detected by the robust mutex; the next holder re-derives the chains'
@@ -33,13 +36,14 @@
 namespace bpfrt {
 
 // Element states (Elem::state): what crash repair re-derives. The low 30 bits hold the free list's
-// index or the reserving process's pid.
+// index (kSpareTag | stripe for a stripe's spare) or the reserving process's pid.
 namespace hash_state {
 inline constexpr uint32_t kKindMask = 3u << 30;
 inline constexpr uint32_t kDataMask = ~kKindMask;
 inline constexpr uint32_t kFree = 1u << 30;
 inline constexpr uint32_t kReserved = 2u << 30;
 inline constexpr uint32_t kLinked = 3u << 30;
+inline constexpr uint32_t kSpareTag = 1u << 29;
 inline uint32_t reserved_by_me() {
   return kReserved | (current_pid() & kDataMask);
 }
@@ -52,9 +56,11 @@ class HashMap final : public Map {
     bool lru = false;
     uint32_t n_buckets = 0;
     uint32_t n_stripes = 0;
-    uint32_t n_lists = 0;  // ncpus main lists + 1 spare list
+    uint32_t n_main = 0;   // free lists of elements for new keys, one per CPU
+    uint32_t n_lists = 0;  // == n_main
     uint32_t pool = 0;     // elements that can hold keys (max_entries)
-    uint32_t total = 0;    // pool + spares
+    uint32_t total = 0;    // pool + one spare per stripe (plain hash maps)
+    bool spares = false;
     uint32_t key_words = 0;
     uint32_t elem_stride = 0;
     uint32_t value_stride = 0;
@@ -84,6 +90,7 @@ class HashMap final : public Map {
  private:
   struct alignas(64) Stripe {
     RobustMutex mutex;
+    uint32_t spare;  // element index + 1, 0 if taken (by a replace that died half-way)
   };
   struct Bucket {
     std::atomic<uint32_t> head;
@@ -145,7 +152,14 @@ class HashMap final : public Map {
   void link(uint32_t b, uint32_t idx) const;
   void repair_stripe(uint32_t stripe_index) const;
 
-  uint32_t pop_free(bool spare) const;
+  uint32_t pop_free() const;
+  // The calling CPU's free list.
+  uint32_t main_list() const { return current_cpu() % lay_.n_main; }
+  Stripe& stripe_at(uint32_t index) const {
+    return *reinterpret_cast<Stripe*>(base_ + lay_.stripes_off + 64ull * index);
+  }
+  // Gives a spare element to a stripe that lost its spare, or to the free lists. REQUIRES: no lock.
+  void return_spare(uint32_t idx) const;
   uint32_t pop_list(uint32_t list) const;
   void push_free(uint32_t idx, uint32_t list) const;
   void rebuild_list(uint32_t list) const;

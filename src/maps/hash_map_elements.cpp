@@ -24,6 +24,14 @@ uint64_t monotonic_ns() {
 // REQUIRES: the stripe's lock was taken from a holder that died. Re-derives element states from the
 // chains and removes the duplicate a half-done replace may have left (the newer element comes first).
 void HashMap::repair_stripe(uint32_t stripe_index) const {
+  Stripe& st = stripe_at(stripe_index);
+  if (lay_.spares && st.spare != 0 &&
+      (!valid(st.spare) || elem(st.spare).state.load(std::memory_order_relaxed) == kLinked)) {
+    st.spare = 0;  // corrupt, or already linked by the dead updater
+  }
+  if (lay_.spares && valid(st.spare)) {
+    elem(st.spare).state.store(kFree | kSpareTag | stripe_index, std::memory_order_relaxed);
+  }
   std::vector<uint32_t> seen;
   for (uint32_t b = stripe_index; b < lay_.n_buckets; b += lay_.n_stripes) {
     const uint32_t seq = bucket_seq(b).load(std::memory_order_relaxed);
@@ -52,8 +60,13 @@ void HashMap::repair_stripe(uint32_t stripe_index) const {
         begin_write(b);
         link_field->store(next, std::memory_order_relaxed);
         end_write(b);
-        e.state.store(reserved_by_me(), std::memory_order_relaxed);
-        push_free(cur, lay_.n_lists - 1);
+        if (lay_.spares && !valid(st.spare)) {
+          e.state.store(kFree | kSpareTag | stripe_index, std::memory_order_relaxed);
+          st.spare = cur;
+        } else {
+          e.state.store(reserved_by_me(), std::memory_order_relaxed);
+          push_free(cur, main_list());
+        }
       } else {
         e.state.store(kLinked, std::memory_order_relaxed);
         seen.push_back(cur);
@@ -114,18 +127,32 @@ void HashMap::rebuild_list(uint32_t list) const {
   }
 }
 
-uint32_t HashMap::pop_free(bool spare) const {
-  if (spare) {
-    return pop_list(lay_.n_lists - 1);
-  }
-  const uint32_t main_lists = lay_.n_lists - 1;
-  const uint32_t first = current_cpu() % main_lists;
-  for (uint32_t i = 0; i < main_lists; ++i) {
-    if (const uint32_t idx = pop_list((first + i) % main_lists); idx != 0) {
+uint32_t HashMap::pop_free() const {
+  const uint32_t first = main_list();
+  for (uint32_t i = 0; i < lay_.n_main; ++i) {
+    if (const uint32_t idx = pop_list((first + i) % lay_.n_main); idx != 0) {
       return idx;
     }
   }
   return 0;
+}
+
+void HashMap::return_spare(uint32_t idx) const {
+  if (lay_.spares) {
+    for (uint32_t s = 0; s < lay_.n_stripes; ++s) {
+      Stripe& st = stripe_at(s);
+      if (__atomic_load_n(&st.spare, __ATOMIC_RELAXED) != 0) {
+        continue;
+      }
+      WriteLock lock(*this, s);
+      if (st.spare == 0) {
+        elem(idx).state.store(kFree | kSpareTag | s, std::memory_order_relaxed);
+        st.spare = idx;
+        return;
+      }
+    }
+  }
+  push_free(idx, main_list());
 }
 
 // Gives back elements that a process reserved and then died before linking or freeing them. Runs at
@@ -137,6 +164,7 @@ bool HashMap::reclaim_leaked() const {
   if (now - last < 100'000'000 || !h->reclaim_ns.compare_exchange_strong(last, now)) {
     return false;
   }
+  std::vector<uint32_t> reclaimed;
   bool freed = false;
   for (uint32_t idx = 1; idx <= lay_.total; ++idx) {
     Elem& e = elem(idx);
@@ -150,21 +178,13 @@ bool HashMap::reclaim_leaked() const {
     WriteLock lock(*this, b);
     uint32_t expected = st;
     if (e.state.compare_exchange_strong(expected, reserved_by_me())) {
-      // Refill the spares first: a leaked element may have been a spare taken for a replace, and
-      // handing it to the main lists would let the map hold more than max_entries keys.
-      const uint32_t spare_list = lay_.n_lists - 1;
-      bool spare_short = false;
-      {
-        auto* spares = at<FreeList>(base_, lay_.lists_off + 64ull * spare_list);
-        RobustLock spare_lock(spares->mutex);
-        if (spare_lock.recovered()) {
-          rebuild_list(spare_list);
-        }
-        spare_short = spares->count < lay_.total - lay_.pool;
-      }
-      push_free(idx, spare_short ? spare_list : current_cpu() % spare_list);
+      reclaimed.push_back(idx);
       freed = true;
     }
+  }
+  // Refill the stripes' spares first, so the map holds exactly max_entries keys again.
+  for (uint32_t idx : reclaimed) {
+    return_spare(idx);
   }
   return freed;
 }
