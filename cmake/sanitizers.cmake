@@ -8,3 +8,10 @@ endif()
 if(BPFRT_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
+
+# ThreadSanitizer, for the concurrency tests of the shared-memory maps (.ci/run builds build-tsan).
+option(BPFRT_TSAN "Build with ThreadSanitizer" OFF)
+if(BPFRT_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()

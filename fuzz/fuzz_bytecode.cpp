@@ -8,6 +8,7 @@
 #include <span>
 
 #include "bpfrt/engine.hpp"
+
 #include "helpers/conformance_helpers.hpp"
 
 namespace {
@@ -31,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text = bpfrt::disassemble(*program);
   auto again = bpfrt::assemble_program(text);
   if (!again || again->bytes() != program->bytes()) {
-    std::fprintf(stderr, "round trip failed:\n%s\n%s\n", text.c_str(), again ? "bytes differ" : again.error().message.c_str());
+    std::fprintf(stderr, "round trip failed:\n%s\n%s\n", text.c_str(),
+                 again ? "bytes differ" : again.error().message.c_str());
     std::abort();
   }
   bpfrt::EngineOptions options;

@@ -65,7 +65,7 @@ void test_run_bpfrt(benchmark::State& state, const char* name) {
     state.SkipWithError("corpus object missing");
     return;
   }
-  const bpfrt::ProgramSpec& p = obj->programs()[0];
+  const bpfrt::ObjectProgram& p = obj->programs()[0];
   bpfrt::TestRunInput in{udp_packet(), {}, kRepeat};
   uint64_t total = 0;
   for (auto _ : state) {

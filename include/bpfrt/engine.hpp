@@ -47,6 +47,11 @@ struct EngineOptions {
   uint64_t instruction_budget = 0;        // 0: unlimited; else the run fails after this many instructions
   const HelperTable* helpers = nullptr;   // must outlive the engine
   std::vector<MemoryRegion> regions;      // memory besides context and stack the program may touch
+  // Memory known only at run time (maps reached through map-in-map lookups), consulted for accesses
+  // outside every region above: returns true if [addr, addr+len) may be accessed.
+  bool (*dynamic_regions)(const void* data, uint64_t addr, uint64_t len, bool write) = nullptr;
+  const void* dynamic_regions_data = nullptr;
+  // Resolves lddw map_fd / map_value / map_idx / map_idx_value (not func, which the engine resolves).
   LddwResolver resolve_lddw;
   bool ctx_writable = true;
   // Clear each stack frame on entry, so nothing of the host leaks into the program. Verified programs

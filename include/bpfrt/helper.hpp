@@ -46,6 +46,21 @@ struct RunContext {
   const Engine* tail_call_target = nullptr;
   int tail_calls_done = 0;  // in this run; bpf_tail_call fails once it reaches kMaxTailCalls
 
+  // Callbacks (bpf_loop, bpf_for_each_map_elem): runs the program's subprogram `fn` - the value an
+  // `lddw func` load put in a register, in the engine's own encoding - on a new stack frame (within
+  // the kMaxCallFrames limit) with r1-r5 = args, and returns its r0. The engine sets this before any
+  // helper runs; null if the engine cannot call back. On an error (bad target, depth, a fault inside
+  // the callback) the run is already marked failed with that error: the helper just returns. If the
+  // callback's helpers stop the program, stop_requested is set when this returns.
+  Result<uint64_t> (*call_function)(RunContext& rc, uint64_t fn, const uint64_t args[5]) = nullptr;
+  void* engine_state = nullptr;  // the engine's, for call_function
+
+  // Per-run state of helpers (ring-buffer reservations and spin locks still held): a helper that
+  // leaves such state sets on_run_end, which Engine::run calls once when the run ends, whether it
+  // ended normally, with an error or after tail calls.
+  void (*on_run_end)(RunContext& rc) = nullptr;
+  void* helper_state = nullptr;
+
   void stop(uint64_t r0) {
     stop_requested = true;
     stop_value = r0;
@@ -147,8 +162,14 @@ class HelperTable {
   }
   size_t size() const { return by_id_.size(); }
 
+  // An opaque pointer for the implementations registered here (the standard helpers keep their host,
+  // the runtime, here); helpers reach it as rc->engine->options().helpers->context().
+  void set_context(void* context) { context_ = context; }
+  void* context() const { return context_; }
+
  private:
   std::unordered_map<int32_t, HelperEntry> by_id_;
+  void* context_ = nullptr;
 };
 
 }  // namespace bpfrt

@@ -2,12 +2,12 @@
 // without the kernel, following libbpf's conventions.
 //
 // Object::open reads the ELF (libelf) and its BTF (libbpf's btf API) and produces:
-//   - one ProgramSpec per entry function, named by its SEC(): the kernel program type and expected
+//   - one ObjectProgram per entry function, named by its SEC(): the kernel program type and expected
 //     attach type, the attach target parsed from the section name, and a validated Program in which
 //     the used subprograms are appended (BPF-to-BPF calls fixed up as libbpf does), every `.rel`
 //     relocation is applied (lddw of a map -> map_idx, of global data -> map_idx_value, of a function
 //     -> func) and every CO-RE relocation from .BTF.ext is resolved against a target BTF;
-//   - the MapSpec list those lddw instructions index: BTF-defined maps (.maps), legacy `maps` section
+//   - the ObjectMap list those lddw instructions index: BTF-defined maps (.maps), legacy `maps` section
 //     maps, and one single-element array per global data section (.data, .rodata, .bss, .data.*,
 //     .rodata.*) with its initial bytes;
 //   - license, kernel version and the global variables, which can be changed before the object is
@@ -28,19 +28,11 @@
 #include <vector>
 
 #include "bpfrt/isa.hpp"
+#include "bpfrt/kernel_names.hpp"
 #include "bpfrt/result.hpp"
 
 namespace bpfrt {
 
-// ---- Kernel enumerations. Values are the kernel's (linux/bpf.h), kept as integers so that this header
-// needs no kernel headers; the *_name functions print them as bpftool does ("xdp", "hash", ...).
-using ProgType = uint32_t;    // enum bpf_prog_type
-using AttachType = uint32_t;  // enum bpf_attach_type
-using MapType = uint32_t;     // enum bpf_map_type
-
-std::string prog_type_name(ProgType type);
-std::string attach_type_name(AttachType type);
-std::string map_type_name(MapType type);
 
 // ---- Programs
 
@@ -75,8 +67,8 @@ struct AttachPoint {
 // A relocation applied to a program, in the numbering of the final (linked) program.
 struct AppliedRelocation {
   enum class Kind : uint8_t {
-    kMap,       // lddw of a map: src = map_idx, imm = MapSpec index
-    kMapValue,  // lddw of global data: src = map_idx_value, imm = MapSpec index, second imm = offset
+    kMap,       // lddw of a map: src = map_idx, imm = ObjectMap index
+    kMapValue,  // lddw of global data: src = map_idx_value, imm = ObjectMap index, second imm = offset
     kFunc,      // lddw of a function (callbacks): src = func, imm = relative slot
     kCall,      // BPF-to-BPF call: imm = relative slot
   };
@@ -133,7 +125,7 @@ struct FunctionSpan {
   bool global = false;
 };
 
-struct ProgramSpec {
+struct ObjectProgram {
   std::string name;     // the entry function's symbol
   std::string section;  // its SEC() name
   ProgType type = 0;
@@ -144,7 +136,7 @@ struct ProgramSpec {
   std::vector<FunctionSpan> functions;
   std::vector<AppliedRelocation> relocations;
   std::vector<CoreRelocation> core_relocations;
-  std::vector<uint32_t> used_maps;  // MapSpec indices referenced by lddw, sorted, unique
+  std::vector<uint32_t> used_maps;  // ObjectMap indices referenced by lddw, sorted, unique
 
   bool uses_maps() const { return !used_maps.empty(); }
 };
@@ -173,11 +165,11 @@ struct MapInitSlot {
   uint32_t target_index = 0;  // index into Object::programs() (prog arrays) or Object::maps() (maps of maps)
 };
 
-struct MapSpec {
+struct ObjectMap {
   std::string name;     // the symbol, or the section for global data (".rodata")
   std::string section;  // the ELF section it comes from
   MapOrigin origin = MapOrigin::kBtf;
-  MapType type = 0;
+  uint32_t type = 0;  // enum bpf_map_type
   uint32_t key_size = 0;
   uint32_t value_size = 0;
   uint32_t max_entries = 0;
@@ -190,7 +182,7 @@ struct MapSpec {
   uint32_t btf_key_type_id = 0;
   uint32_t btf_value_type_id = 0;
   // Maps of maps: the definition every inner map must match.
-  std::shared_ptr<const MapSpec> inner;
+  std::shared_ptr<const ObjectMap> inner;
   std::vector<MapInitSlot> init_slots;
   // Global data: the initial value (value_size bytes; zeros for .bss).
   std::vector<uint8_t> initial_value;
@@ -204,7 +196,7 @@ struct MapSpec {
 // A global variable in a global data section.
 struct GlobalVariable {
   std::string name;
-  uint32_t map_index = 0;  // the section's MapSpec
+  uint32_t map_index = 0;  // the section's ObjectMap
   uint32_t offset = 0;     // in the map value
   uint32_t size = 0;
   uint32_t btf_type_id = 0;  // the VAR's type in the object's BTF (0: unknown)
@@ -234,13 +226,13 @@ class Object {
   // The running kernel's or the given BTF, when CO-RE relocations were resolved against one.
   const std::string& core_target() const { return core_target_; }
 
-  std::span<const ProgramSpec> programs() const { return programs_; }
-  std::span<const MapSpec> maps() const { return maps_; }
+  std::span<const ObjectProgram> programs() const { return programs_; }
+  std::span<const ObjectMap> maps() const { return maps_; }
   std::span<const GlobalVariable> globals() const { return globals_; }
 
   // By function name, or by section name when no function has that name.
-  const ProgramSpec* find_program(std::string_view name) const;
-  const MapSpec* find_map(std::string_view name) const;
+  const ObjectProgram* find_program(std::string_view name) const;
+  const ObjectMap* find_map(std::string_view name) const;
   const GlobalVariable* find_global(std::string_view name) const;
 
   // Sets the initial value of a global variable before the object is loaded: `bytes` must have the
@@ -264,8 +256,8 @@ class Object {
   std::string license_;
   uint32_t kernel_version_ = 0;
   std::string core_target_;
-  std::vector<ProgramSpec> programs_;
-  std::vector<MapSpec> maps_;
+  std::vector<ObjectProgram> programs_;
+  std::vector<ObjectMap> maps_;
   std::vector<GlobalVariable> globals_;
   std::shared_ptr<const std::vector<uint8_t>> elf_;
 };

@@ -56,7 +56,7 @@ Status set_size(std::string_view map, const char* what, uint32_t& slot, uint32_t
 }
 
 struct ParsedDef {
-  MapSpec spec;
+  ObjectMap spec;
   uint64_t values_offset = std::numeric_limits<uint64_t>::max();
 };
 
@@ -64,7 +64,7 @@ Result<ParsedDef> parse_btf_def(const struct btf* btf, const std::string& name, 
 
 // `__array(values, ...)`: a zero-sized array of pointers to an inner map definition or a function.
 Status parse_values(const struct btf* btf, const std::string& name, const btf_member& m, bool inner, ParsedDef& out) {
-  MapSpec& spec = out.spec;
+  ObjectMap& spec = out.spec;
   if (inner) {
     return map_error(name, "multi-level inner maps are not supported");
   }
@@ -95,13 +95,13 @@ Status parse_values(const struct btf* btf, const std::string& name, const btf_me
   if (!inner_def) {
     return inner_def.take_error();
   }
-  spec.inner = std::make_shared<const MapSpec>(std::move(inner_def->spec));
+  spec.inner = std::make_shared<const ObjectMap>(std::move(inner_def->spec));
   return {};
 }
 
 Result<ParsedDef> parse_btf_def(const struct btf* btf, const std::string& name, const btf_type* def, bool inner) {
   ParsedDef out;
-  MapSpec& spec = out.spec;
+  ObjectMap& spec = out.spec;
   spec.name = name;
   const uint16_t vlen = btf_vlen(def);
   const btf_member* members = btf_members(def);
@@ -306,7 +306,7 @@ Result<MapDefinition> data_map(const ElfSection& sec, MapOrigin origin, const st
                                   sec.size, kMaxGlobalDataSize));
   }
   MapDefinition md;
-  MapSpec& spec = md.spec;
+  ObjectMap& spec = md.spec;
   spec.name = sec.name;
   spec.section = sec.name;
   spec.origin = origin;
@@ -462,7 +462,7 @@ Status collect_init_slots(const ElfFile& elf, std::vector<MapDefinition>& maps,
                           fmt::format("section '{}': relocation at offset {} (symbol '{}') is inside no map",
                                       rel_sec.name, rel.offset, sym.name));
       }
-      MapSpec& spec = owner->spec;
+      ObjectMap& spec = owner->spec;
       const uint64_t moff = rel.offset - owner->offset;
       if (owner->values_offset == std::numeric_limits<uint64_t>::max() || moff < owner->values_offset ||
           (moff - owner->values_offset) % 8 != 0) {

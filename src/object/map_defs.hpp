@@ -17,9 +17,9 @@
 
 namespace bpfrt::object {
 
-// A MapSpec with where it sits in the ELF, so relocations can find it.
+// A ObjectMap with where it sits in the ELF, so relocations can find it.
 struct MapDefinition {
-  MapSpec spec;
+  ObjectMap spec;
   size_t section_index = 0;
   uint64_t offset = 0;  // of the definition in its section (0 for global data)
   uint64_t size = 0;    // bytes the definition covers
@@ -38,7 +38,7 @@ bool is_data_section_name(std::string_view name, MapOrigin* origin = nullptr);
 [[nodiscard]] Result<std::vector<GlobalVariable>> collect_globals(const ElfFile& elf, const struct btf* btf,
                                                                   const std::vector<MapDefinition>& maps);
 
-// Resolves `.rel.maps` entries into MapSpec::init_slots. `program_index` maps a function
+// Resolves `.rel.maps` entries into ObjectMap::init_slots. `program_index` maps a function
 
 // symbol to its index in the object's program list, or -1 when the symbol is not an entry function.
 [[nodiscard]] Status collect_init_slots(const ElfFile& elf, std::vector<MapDefinition>& maps,

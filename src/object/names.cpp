@@ -6,21 +6,6 @@
 
 namespace bpfrt {
 
-std::string prog_type_name(ProgType type) {
-  const char* s = libbpf_bpf_prog_type_str(static_cast<enum bpf_prog_type>(type));
-  return s != nullptr ? s : fmt::format("prog_type_{}", type);
-}
-
-std::string attach_type_name(AttachType type) {
-  const char* s = libbpf_bpf_attach_type_str(static_cast<enum bpf_attach_type>(type));
-  return s != nullptr ? s : fmt::format("attach_type_{}", type);
-}
-
-std::string map_type_name(MapType type) {
-  const char* s = libbpf_bpf_map_type_str(static_cast<enum bpf_map_type>(type));
-  return s != nullptr ? s : fmt::format("map_type_{}", type);
-}
-
 const char* attach_kind_name(AttachKind kind) {
   switch (kind) {
     case AttachKind::kNone:

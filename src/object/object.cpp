@@ -147,7 +147,7 @@ Result<Object> ObjectBuilder::build(std::shared_ptr<const std::vector<uint8_t>> 
     }
     std::sort(used.begin(), used.end());
     used.erase(std::unique(used.begin(), used.end()), used.end());
-    obj.programs_.push_back(ProgramSpec{.name = fn.name,
+    obj.programs_.push_back(ObjectProgram{.name = fn.name,
                                         .section = fn.section,
                                         .type = section->type,
                                         .expected_attach_type = section->expected_attach_type,
@@ -214,7 +214,7 @@ Result<Object> Object::open(const std::string& path, const OpenOptions& options)
   return obj;
 }
 
-const ProgramSpec* Object::find_program(std::string_view name) const {
+const ObjectProgram* Object::find_program(std::string_view name) const {
   for (const auto& p : programs_) {
     if (p.name == name) {
       return &p;
@@ -228,7 +228,7 @@ const ProgramSpec* Object::find_program(std::string_view name) const {
   return nullptr;
 }
 
-const MapSpec* Object::find_map(std::string_view name) const {
+const ObjectMap* Object::find_map(std::string_view name) const {
   for (const auto& m : maps_) {
     if (m.name == name) {
       return &m;
@@ -255,7 +255,7 @@ Status Object::set_global(std::string_view name, std::span<const uint8_t> bytes)
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("global '{}' has {} bytes, not {}", name, g->size, bytes.size()));
   }
-  MapSpec& map = maps_[g->map_index];
+  ObjectMap& map = maps_[g->map_index];
   std::copy(bytes.begin(), bytes.end(), map.initial_value.begin() + g->offset);
   return {};
 }

@@ -73,7 +73,8 @@ bool Engine::in_registered_region(uint64_t addr, uint64_t len, bool write) const
       break;
     }
   }
-  return false;
+  return options_.dynamic_regions != nullptr &&
+         options_.dynamic_regions(options_.dynamic_regions_data, addr, len, write);
 }
 
 Result<uint64_t> Engine::run(const RunArgs& args) const {
@@ -89,6 +90,9 @@ Result<uint64_t> Engine::run(const RunArgs& args) const {
     rc.tail_call_target = nullptr;
     auto result = current->execute(args, rc);
     if (!result || rc.tail_call_target == nullptr) {
+      if (rc.on_run_end != nullptr) {
+        rc.on_run_end(rc);
+      }
       return result;
     }
     current = rc.tail_call_target;

@@ -24,7 +24,8 @@ Error fault_error(const Program& program, size_t pc, const Fault& f, uint64_t bu
       what = fmt::format("call depth exceeds {} frames", kMaxCallFrames);
       break;
     case ErrorCode::kBadCall:
-      what = fmt::format("callx to unknown helper {}", f.callx_target);
+      what = f.callback ? fmt::format("callback target {} is not an instruction of this program", f.callx_target)
+                        : fmt::format("callx to unknown helper {}", f.callx_target);
       break;
     case ErrorCode::kHelperFailed:
       what = fmt::format("helper failed: {}", f.helper_failure);

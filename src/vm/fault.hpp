@@ -19,6 +19,7 @@ struct Fault {
   bool write = false;
   bool misaligned = false;               // an atomic whose address is not a multiple of its width
   int64_t callx_target = 0;              // kBadCall: the value the callx register held
+  bool callback = false;                 // kBadCall: a callback target (bpf_loop & co.) rather than callx
   const char* helper_failure = nullptr;  // kHelperFailed: the helper's reason
 };
 

@@ -2,6 +2,7 @@
 #include "vm/interpreter.hpp"
 
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -26,28 +27,50 @@ inline bool in_range(uint64_t addr, uint64_t lo, uint64_t len, uint64_t n) {
   return d < len && n <= len - d;
 }
 
-template <bool kBudget>
-Result<uint64_t> run_loop(const Interpreter& engine, const Slot* code, const RunArgs& args, RunContext& rc,
-                          uint8_t* stack, size_t frame_size) {
+// Per-run state shared by the main loop and the callbacks helpers run through it (bpf_loop & co.).
+struct RunState {
+  const Interpreter* engine = nullptr;
+  const Slot* code = nullptr;
+  const RunArgs* args = nullptr;
+  uint8_t* stack = nullptr;
+  size_t frame_size = 0;
+  int depth = 0;                        // frames in use at the current helper call
+  const Slot* pc = nullptr;             // that helper call
+  uint64_t budget = 0;                  // instructions left, handed across callbacks
+  std::optional<Error> callback_error;  // how a callback failed; it ends the whole run
+};
+
+constexpr const char* kCallbackFailed = "a callback failed";
+
+// Runs from `start` until the frame at `base_depth` exits. The main program starts at depth 0 with
+// r1/r2 = context; a callback starts one frame below its caller's with r1-r5 = `init`.
+// kCallback selects the callback entry; the main program's instantiation keeps base_depth a constant 0.
+template <bool kBudget, bool kCallback>
+Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int callback_depth, const uint64_t* init) {
+  const int base_depth = kCallback ? callback_depth : 0;
   static const void* const kLabels[] = {
 #define BPFRT_LABEL_ADDR(id, opcode, disc, value, mnemonic, form, version) &&L_##id,
       BPFRT_OPCODES(BPFRT_LABEL_ADDR)
 #undef BPFRT_LABEL_ADDR
   };
 
+  const Interpreter& engine = *st.engine;
+  const Slot* const code = st.code;
+  const RunArgs& args = *st.args;
+  const size_t frame_size = st.frame_size;
   const EngineOptions& options = engine.options();
   uint64_t R[kNumRegisters] = {};
   Frame frames[kMaxCallFrames];
-  int depth = 0;
+  int depth = base_depth;
 
-  const uint64_t stack_hi = reinterpret_cast<uint64_t>(stack) + frame_size * kMaxCallFrames;
-  uint64_t stack_lo = stack_hi - frame_size;
+  const uint64_t stack_hi = reinterpret_cast<uint64_t>(st.stack) + frame_size * kMaxCallFrames;
+  uint64_t stack_lo = stack_hi - frame_size * static_cast<uint64_t>(base_depth + 1);
   const uint64_t ctx_lo = reinterpret_cast<uint64_t>(args.ctx);
   const uint64_t ctx_len = args.ctx == nullptr ? 0 : args.ctx_len;
   const bool ctx_writable = options.ctx_writable;
   const auto* packet = static_cast<const uint8_t*>(args.packet != nullptr ? args.packet : args.ctx);
   const uint64_t packet_len = args.packet != nullptr ? args.packet_len : ctx_len;
-  uint64_t budget = options.instruction_budget;
+  uint64_t budget = st.budget;
 
   rc.stack_lo = stack_lo;
   rc.stack_hi = stack_hi;
@@ -55,11 +78,15 @@ Result<uint64_t> run_loop(const Interpreter& engine, const Slot* code, const Run
   if (options.zero_stack) {
     std::memset(reinterpret_cast<void*>(stack_lo), 0, frame_size);
   }
-  R[1] = ctx_lo;
-  R[2] = ctx_len;
-  R[10] = stack_hi;
+  if constexpr (kCallback) {
+    std::memcpy(&R[1], init, 5 * sizeof(uint64_t));
+  } else {
+    R[1] = ctx_lo;
+    R[2] = ctx_len;
+  }
+  R[10] = stack_lo + frame_size;
 
-  const Slot* pc = code;
+  const Slot* pc = start;
   Fault fault;
 
 #define DISPATCH()                    \
@@ -288,10 +315,22 @@ L_kJa32 : {
   JMP_BOTH(Jslt, sem::jslt(a, rhs), sem::jslt32(a, rhs))
   JMP_BOTH(Jsle, sem::jsle(a, rhs), sem::jsle32(a, rhs))
 
+#define BEFORE_HELPER()    \
+  rc.stack_lo = stack_lo;  \
+  st.depth = depth;        \
+  st.pc = pc;              \
+  if constexpr (kBudget) { \
+    st.budget = budget;    \
+  }
+#define AFTER_HELPER()     \
+  if constexpr (kBudget) { \
+    budget = st.budget;    \
+  }
 L_kCallHelper : {
   const auto fn = reinterpret_cast<HelperFn>(pc->imm);
-  rc.stack_lo = stack_lo;
+  BEFORE_HELPER()
   R[0] = fn(R[1], R[2], R[3], R[4], R[5], &rc);
+  AFTER_HELPER()
   if (rc.stop_requested) [[unlikely]] {
     goto helper_stopped;
   }
@@ -304,8 +343,9 @@ L_kCallx : {
     fault.callx_target = static_cast<int64_t>(DST);
     goto fail;
   }
-  rc.stack_lo = stack_lo;
+  BEFORE_HELPER()
   R[0] = entry->fn(R[1], R[2], R[3], R[4], R[5], &rc);
+  AFTER_HELPER()
   if (rc.stop_requested) [[unlikely]] {
     goto helper_stopped;
   }
@@ -330,7 +370,10 @@ L_kCallKfunc : {
   goto fail;  // rejected when the engine is created; unreachable
 }
 L_kExit : {
-  if (depth == 0) {
+  if (depth == base_depth) {
+    if constexpr (kBudget) {
+      st.budget = budget;
+    }
     return R[0];
   }
   const Frame& f = frames[--depth];
@@ -345,8 +388,14 @@ L_kExit : {
 }
 
 helper_stopped:
+  if constexpr (kBudget) {
+    st.budget = budget;
+  }
   if (rc.failure == nullptr) {
     return rc.stop_value;
+  }
+  if (rc.failure == kCallbackFailed && st.callback_error) {
+    return *st.callback_error;
   }
   fault.code = ErrorCode::kHelperFailed;
   fault.helper_failure = rc.failure;
@@ -378,6 +427,46 @@ fail:
 #undef JMP32
 #undef JMP_BOTH
 #undef PACKET_LOAD
+#undef BEFORE_HELPER
+#undef AFTER_HELPER
+}
+
+// RunContext::call_function for the interpreter: the callback runs in a nested loop on the frame
+// below the helper's caller, sharing the stack, the depth limit and the budget.
+Result<uint64_t> call_function(RunContext& rc, uint64_t fn, const uint64_t args[5]) {
+  auto& st = *static_cast<RunState*>(rc.engine_state);
+  const Program& program = st.engine->program();
+  const auto caller = static_cast<size_t>(st.pc - st.code);
+  auto fail = [&](Error error) -> Result<uint64_t> {
+    st.callback_error = error;
+    rc.fail(kCallbackFailed);
+    return error;
+  };
+  if (fn >= program.size() || program.op_at(static_cast<size_t>(fn)) == nullptr) {
+    Fault f;
+    f.code = ErrorCode::kBadCall;
+    f.callback = true;
+    f.callx_target = static_cast<int64_t>(fn);
+    return fail(fault_error(program, caller, f, 0));
+  }
+  if (st.depth + 1 >= kMaxCallFrames) {
+    Fault f;
+    f.code = ErrorCode::kCallDepth;
+    return fail(fault_error(program, caller, f, 0));
+  }
+  const uint64_t saved_lo = rc.stack_lo;
+  const int saved_depth = st.depth;
+  const Slot* saved_pc = st.pc;
+  auto result = st.engine->options().instruction_budget != 0
+                    ? run_loop<true, true>(st, rc, st.code + fn, saved_depth + 1, args)
+                    : run_loop<false, true>(st, rc, st.code + fn, saved_depth + 1, args);
+  rc.stack_lo = saved_lo;
+  st.depth = saved_depth;
+  st.pc = saved_pc;
+  if (!result) {
+    return fail(result.take_error());
+  }
+  return result;
 }
 
 }  // namespace
@@ -414,6 +503,15 @@ Status Interpreter::predecode() {
       case Form::kLddw:
         if (insn.src == static_cast<uint8_t>(LddwSrc::kImm64)) {
           s.imm = static_cast<int64_t>(prog.lddw_imm64(i));
+        } else if (insn.src == static_cast<uint8_t>(LddwSrc::kFunc)) {
+          // A callback: the target instruction's index, which RunContext::call_function runs.
+          const int64_t target = static_cast<int64_t>(i) + insn.imm + 1;
+          if (target < 0 || static_cast<size_t>(target) >= prog.size() ||
+              prog.op_at(static_cast<size_t>(target)) == nullptr) {
+            return make_error(ErrorCode::kInvalidArgument,
+                              fmt::format("{}: function target {} is outside the program", where(), target), i);
+          }
+          s.imm = target;
         } else if (options_.resolve_lddw) {
           auto value = options_.resolve_lddw(insn, prog[i + 1], i);
           if (!value) {
@@ -455,10 +553,19 @@ Result<uint64_t> Interpreter::execute(const RunArgs& args, RunContext& rc) const
     heap_stack = std::make_unique<uint8_t[]>(stack_bytes);
     stack = heap_stack.get();
   }
+  RunState st;
+  st.engine = this;
+  st.code = code_.data();
+  st.args = &args;
+  st.stack = stack;
+  st.frame_size = frame_size;
+  st.budget = options_.instruction_budget;
+  rc.call_function = call_function;
+  rc.engine_state = &st;
   if (options_.instruction_budget != 0) {
-    return run_loop<true>(*this, code_.data(), args, rc, stack, frame_size);
+    return run_loop<true, false>(st, rc, code_.data(), 0, nullptr);
   }
-  return run_loop<false>(*this, code_.data(), args, rc, stack, frame_size);
+  return run_loop<false, false>(st, rc, code_.data(), 0, nullptr);
 }
 
 }  // namespace bpfrt

@@ -48,7 +48,7 @@ int64_t member_offset(const struct btf* btf, uint32_t type_id, std::string_view 
   return -1;
 }
 
-const CoreRelocation& core_at(const ProgramSpec& p, std::string_view spec, CoreReloKind kind) {
+const CoreRelocation& core_at(const ObjectProgram& p, std::string_view spec, CoreReloKind kind) {
   for (const auto& c : p.core_relocations) {
     if (c.spec == spec && c.kind == kind) {
       return c;
@@ -65,7 +65,7 @@ TEST(CoreRelocations, MatchTheRunningKernelsBtf) {
   }
   const Object obj = open_corpus("core_values");
   EXPECT_EQ(obj.core_target(), "/sys/kernel/btf/vmlinux");
-  const ProgramSpec& p = obj.programs()[0];
+  const ObjectProgram& p = obj.programs()[0];
   const struct btf* k = vmlinux.get();
   const int32_t task = btf__find_by_name_kind(k, "task_struct", BTF_KIND_STRUCT);
   const int32_t skb = btf__find_by_name_kind(k, "sk_buff", BTF_KIND_STRUCT);
@@ -110,7 +110,7 @@ TEST(CoreRelocations, MatchTheRunningKernelsBtf) {
 TEST(CoreRelocations, BitfieldShiftsAgreeWithTheKernelLayout) {
   BPFRT_REQUIRE_CORPUS("core_bitfield");
   const Object obj = open_corpus("core_bitfield");
-  const ProgramSpec& p = obj.programs()[0];
+  const ObjectProgram& p = obj.programs()[0];
   EXPECT_GE(p.core_relocations.size(), 20u);
   // A TCP header with SYN+ACK, data offset 5 and window 0x1234, read through the relocated program.
   std::vector<uint8_t> tcp(20, 0);
@@ -157,7 +157,7 @@ TEST(CoreRelocations, ResolveAgainstAGivenBtfFileAndPoisonWhatIsMissing) {
   options.target_btf_path = path;
   const Object obj = open_corpus("core_values", options);
   EXPECT_EQ(obj.core_target(), path);
-  const ProgramSpec& p = obj.programs()[0];
+  const ObjectProgram& p = obj.programs()[0];
   EXPECT_EQ(core_at(p, "task_struct.pid", CoreReloKind::kFieldByteOffset).target_value, 8u);
   EXPECT_EQ(core_at(p, "task_struct.comm", CoreReloKind::kFieldByteSize).target_value, 32u);
   EXPECT_EQ(core_at(p, "task_struct___fake.pid", CoreReloKind::kFieldByteOffset).target_value, 8u);
@@ -221,7 +221,7 @@ TEST(CoreRelocations, BadTargetBtfIsAnError) {
 TEST(CoreRelocations, TracingChainsResolve) {
   BPFRT_REQUIRE_CORPUS("core_task");
   const Object obj = open_corpus("core_task");
-  const ProgramSpec* p = obj.find_program("on_getpid");
+  const ObjectProgram* p = obj.find_program("on_getpid");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->type, BPF_PROG_TYPE_TRACEPOINT);
   EXPECT_EQ(p->attach.category, "syscalls");

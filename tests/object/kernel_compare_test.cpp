@@ -239,7 +239,7 @@ Result<KernelResult> kernel_run(int fd, const TestRunInput& in, bool syscall) {
 }
 
 // The kernel's program flags libbpf would set for the section.
-uint32_t prog_flags(const ProgramSpec& p) {
+uint32_t prog_flags(const ObjectProgram& p) {
   uint32_t flags = 0;
   if (p.attach.sleepable) {
     flags |= BPF_F_SLEEPABLE;
@@ -267,7 +267,7 @@ TEST(KernelCompare, MapFreeCorpusProgramsMatchBpfProgTestRun) {
   bool jit = true;  // until create_engine says the JIT is not built
   for (const std::string& name : names) {
     const Object obj = test::open_corpus(name);
-    for (const ProgramSpec& p : obj.programs()) {
+    for (const ObjectProgram& p : obj.programs()) {
       const std::string id = name + ":" + p.name;
       if (p.uses_maps()) {
         continue;  // needs the map runtime (part B)

@@ -19,8 +19,8 @@ struct BpfObjectDeleter {
 };
 using LibbpfObject = std::unique_ptr<bpf_object, BpfObjectDeleter>;
 
-const MapSpec& map_named(const Object& obj, std::string_view name) {
-  const MapSpec* m = obj.find_map(name);
+const ObjectMap& map_named(const Object& obj, std::string_view name) {
+  const ObjectMap* m = obj.find_map(name);
   if (m == nullptr) {
     throw std::runtime_error("no map " + std::string(name));
   }
@@ -47,7 +47,7 @@ TEST(ObjectModel, EveryCorpusObjectMatchesLibbpf) {
     size_t n = 0;
     bpf_program* prog;
     bpf_object__for_each_program(prog, lb.get()) {
-      const ProgramSpec* p = obj.find_program(bpf_program__name(prog));
+      const ObjectProgram* p = obj.find_program(bpf_program__name(prog));
       ASSERT_NE(p, nullptr) << bpf_program__name(prog);
       EXPECT_EQ(p->section, bpf_program__section_name(prog));
       EXPECT_EQ(p->type, static_cast<ProgType>(bpf_program__type(prog))) << p->name;
@@ -61,7 +61,7 @@ TEST(ObjectModel, EveryCorpusObjectMatchesLibbpf) {
     bpf_map* map;
     bpf_object__for_each_map(map, lb.get()) {
       ASSERT_LT(m, obj.maps().size());
-      const MapSpec& spec = obj.maps()[m++];
+      const ObjectMap& spec = obj.maps()[m++];
       SCOPED_TRACE(spec.name);
       // libbpf prefixes global data maps with the object name ("global_d.rodata").
       const std::string lname = bpf_map__name(map);
@@ -69,7 +69,7 @@ TEST(ObjectModel, EveryCorpusObjectMatchesLibbpf) {
       EXPECT_TRUE(spec.is_global_data() ? lname.ends_with(spec.name) || lname == spec.name.substr(0, 15)
                                         : lname == spec.name)
           << lname;
-      EXPECT_EQ(spec.type, static_cast<MapType>(bpf_map__type(map)));
+      EXPECT_EQ(spec.type, static_cast<uint32_t>(bpf_map__type(map)));
       EXPECT_EQ(spec.key_size, bpf_map__key_size(map));
       EXPECT_EQ(spec.value_size, bpf_map__value_size(map));
       EXPECT_EQ(spec.max_entries, bpf_map__max_entries(map));
@@ -80,7 +80,7 @@ TEST(ObjectModel, EveryCorpusObjectMatchesLibbpf) {
       const bpf_map* inner = bpf_map__inner_map(map);
       ASSERT_EQ(spec.inner != nullptr, inner != nullptr);
       if (inner != nullptr) {
-        EXPECT_EQ(spec.inner->type, static_cast<MapType>(bpf_map__type(inner)));
+        EXPECT_EQ(spec.inner->type, static_cast<uint32_t>(bpf_map__type(inner)));
         EXPECT_EQ(spec.inner->value_size, bpf_map__value_size(inner));
         EXPECT_EQ(spec.inner->max_entries, bpf_map__max_entries(inner));
       }
@@ -99,7 +99,7 @@ TEST(ObjectModel, PacketProgramsAreMapFree) {
   BPFRT_REQUIRE_CORPUS("xdp_l4_filter");
   const Object obj = open_corpus("xdp_l4_filter");
   ASSERT_EQ(obj.programs().size(), 1u);
-  const ProgramSpec& p = obj.programs()[0];
+  const ObjectProgram& p = obj.programs()[0];
   EXPECT_EQ(p.name, "xdp_l4");
   EXPECT_EQ(p.type, BPF_PROG_TYPE_XDP);
   EXPECT_EQ(p.expected_attach_type, BPF_XDP);
@@ -113,7 +113,7 @@ TEST(ObjectModel, PacketProgramsAreMapFree) {
 TEST(ObjectModel, StaticSubprogramsAreAppendedAndCallsRelocated) {
   BPFRT_REQUIRE_CORPUS("subprog_static");
   const Object obj = open_corpus("subprog_static");
-  const ProgramSpec& p = obj.programs()[0];
+  const ObjectProgram& p = obj.programs()[0];
   std::vector<std::string> names;
   for (const auto& f : p.functions) {
     names.push_back(f.name);
@@ -141,8 +141,8 @@ TEST(ObjectModel, StaticSubprogramsAreAppendedAndCallsRelocated) {
 TEST(ObjectModel, GlobalSubprogramsAreCopiedIntoEachProgram) {
   BPFRT_REQUIRE_CORPUS("subprog_global");
   const Object obj = open_corpus("subprog_global");
-  const ProgramSpec* xdp = obj.find_program("xdp_scaled_len");
-  const ProgramSpec* tc = obj.find_program("tc_scaled_len");
+  const ObjectProgram* xdp = obj.find_program("xdp_scaled_len");
+  const ObjectProgram* tc = obj.find_program("tc_scaled_len");
   ASSERT_NE(xdp, nullptr);
   ASSERT_NE(tc, nullptr);
   EXPECT_EQ(xdp->functions.size(), 3u);  // itself, scale, clamp
@@ -156,7 +156,7 @@ TEST(ObjectModel, GlobalSubprogramsAreCopiedIntoEachProgram) {
 TEST(ObjectModel, CallbackAddressesBecomeFuncPseudoSources) {
   BPFRT_REQUIRE_CORPUS("callbacks");
   const Object obj = open_corpus("callbacks");
-  const ProgramSpec& p = obj.programs()[0];
+  const ObjectProgram& p = obj.programs()[0];
   EXPECT_EQ(p.type, BPF_PROG_TYPE_SYSCALL);
   auto r = std::find_if(p.relocations.begin(), p.relocations.end(),
                         [](const AppliedRelocation& x) { return x.kind == AppliedRelocation::Kind::kFunc; });
@@ -173,7 +173,7 @@ TEST(ObjectModel, CallbackAddressesBecomeFuncPseudoSources) {
 TEST(ObjectModel, BtfMapsWithKeyValueTypesAndFlags) {
   BPFRT_REQUIRE_CORPUS("map_hash");
   const Object obj = open_corpus("map_hash");
-  const MapSpec& flows = map_named(obj, "flows");
+  const ObjectMap& flows = map_named(obj, "flows");
   EXPECT_EQ(flows.origin, MapOrigin::kBtf);
   EXPECT_EQ(flows.type, BPF_MAP_TYPE_HASH);
   EXPECT_EQ(flows.key_size, 12u);
@@ -181,9 +181,9 @@ TEST(ObjectModel, BtfMapsWithKeyValueTypesAndFlags) {
   EXPECT_EQ(flows.max_entries, 1024u);
   EXPECT_EQ(flows.flags, BPF_F_NO_PREALLOC);
   EXPECT_NE(flows.btf_key_type_id, 0u);
-  const MapSpec& recent = map_named(obj, "recent");
+  const ObjectMap& recent = map_named(obj, "recent");
   EXPECT_EQ(recent.type, BPF_MAP_TYPE_LRU_HASH);
-  const ProgramSpec& p = obj.programs()[0];
+  const ObjectProgram& p = obj.programs()[0];
   EXPECT_EQ(p.used_maps, (std::vector<uint32_t>{0, 1}));
   for (const auto& r : p.relocations) {
     ASSERT_EQ(r.kind, AppliedRelocation::Kind::kMap);
@@ -235,7 +235,7 @@ TEST(ObjectModel, EveryTestRunMapType) {
 TEST(ObjectModel, MapInMapInnerDefinitionsAndValues) {
   BPFRT_REQUIRE_CORPUS("map_in_map");
   const Object obj = open_corpus("map_in_map");
-  const MapSpec& outer = map_named(obj, "outer_array");
+  const ObjectMap& outer = map_named(obj, "outer_array");
   ASSERT_NE(outer.inner, nullptr);
   EXPECT_EQ(outer.inner->type, BPF_MAP_TYPE_ARRAY);
   EXPECT_EQ(outer.inner->max_entries, 4u);
@@ -244,7 +244,7 @@ TEST(ObjectModel, MapInMapInnerDefinitionsAndValues) {
   EXPECT_EQ(outer.init_slots[0].index, 0u);
   EXPECT_EQ(outer.init_slots[0].target, "inner_a");
   EXPECT_EQ(obj.maps()[outer.init_slots[1].target_index].name, "inner_b");
-  const MapSpec& hash = map_named(obj, "outer_hash");
+  const ObjectMap& hash = map_named(obj, "outer_hash");
   ASSERT_NE(hash.inner, nullptr);
   EXPECT_EQ(hash.inner->type, BPF_MAP_TYPE_HASH);
   EXPECT_EQ(hash.inner->value_size, 8u);
@@ -254,7 +254,7 @@ TEST(ObjectModel, MapInMapInnerDefinitionsAndValues) {
 TEST(ObjectModel, ProgArrayValuesNameEntryPrograms) {
   BPFRT_REQUIRE_CORPUS("tail_calls");
   const Object obj = open_corpus("tail_calls");
-  const MapSpec& stages = map_named(obj, "stages");
+  const ObjectMap& stages = map_named(obj, "stages");
   ASSERT_EQ(stages.init_slots.size(), 2u);
   EXPECT_EQ(stages.init_slots[0].index, 0u);
   EXPECT_EQ(obj.programs()[stages.init_slots[0].target_index].name, "stage_ipv4");
@@ -267,14 +267,14 @@ TEST(ObjectModel, ProgArrayValuesNameEntryPrograms) {
 TEST(ObjectModel, GlobalDataSectionsAndVariables) {
   BPFRT_REQUIRE_CORPUS("global_data");
   Object obj = open_corpus("global_data");
-  const MapSpec& rodata = map_named(obj, ".rodata");
+  const ObjectMap& rodata = map_named(obj, ".rodata");
   EXPECT_EQ(rodata.origin, MapOrigin::kRodata);
   EXPECT_TRUE(rodata.read_only);
   EXPECT_EQ(rodata.type, BPF_MAP_TYPE_ARRAY);
   EXPECT_EQ(rodata.max_entries, 1u);
   EXPECT_EQ(rodata.key_size, 4u);
   EXPECT_TRUE(rodata.flags & BPF_F_RDONLY_PROG);
-  const MapSpec& bss = map_named(obj, ".bss");
+  const ObjectMap& bss = map_named(obj, ".bss");
   EXPECT_EQ(bss.origin, MapOrigin::kBss);
   EXPECT_EQ(bss.initial_value, std::vector<uint8_t>(16, 0));
   EXPECT_EQ(map_named(obj, ".data.config").origin, MapOrigin::kData);
@@ -284,7 +284,7 @@ TEST(ObjectModel, GlobalDataSectionsAndVariables) {
   EXPECT_EQ(port->size, 4u);
   EXPECT_TRUE(obj.find_global("internal_counter")->is_static);
   // The relocated lddw points into the section at the variable's offset.
-  const ProgramSpec& p = obj.programs()[0];
+  const ObjectProgram& p = obj.programs()[0];
   bool found = false;
   for (const auto& r : p.relocations) {
     if (r.kind == AppliedRelocation::Kind::kMapValue && r.symbol == "drop_port") {
@@ -329,13 +329,13 @@ TEST(ObjectModel, LegacyMapsSection) {
   BPFRT_REQUIRE_CORPUS("legacy_maps");
   const Object obj = open_corpus("legacy_maps");
   EXPECT_EQ(obj.kernel_version(), 0x060100u);
-  const MapSpec& counters = map_named(obj, "counters");
+  const ObjectMap& counters = map_named(obj, "counters");
   EXPECT_EQ(counters.origin, MapOrigin::kLegacy);
   EXPECT_EQ(counters.type, BPF_MAP_TYPE_ARRAY);
   EXPECT_EQ(counters.key_size, 4u);
   EXPECT_EQ(counters.value_size, 8u);
   EXPECT_EQ(counters.max_entries, 16u);
-  const MapSpec& table = map_named(obj, "table");
+  const ObjectMap& table = map_named(obj, "table");
   EXPECT_EQ(table.flags, BPF_F_NO_PREALLOC);
   EXPECT_EQ(obj.programs()[0].type, BPF_PROG_TYPE_SOCKET_FILTER);
   EXPECT_EQ(obj.programs()[0].used_maps.size(), 2u);
@@ -344,8 +344,8 @@ TEST(ObjectModel, LegacyMapsSection) {
 TEST(ObjectModel, TracingSectionsAndAttachTargets) {
   BPFRT_REQUIRE_CORPUS("tracing_sections");
   const Object obj = open_corpus("tracing_sections");
-  auto prog = [&](const char* name) -> const ProgramSpec& {
-    const ProgramSpec* p = obj.find_program(name);
+  auto prog = [&](const char* name) -> const ObjectProgram& {
+    const ObjectProgram* p = obj.find_program(name);
     if (p == nullptr) {
       throw std::runtime_error(std::string("no program ") + name);
     }

@@ -59,9 +59,9 @@ std::string program_list(const Object& obj) {
 }
 
 // The programs an OBJ.o[:PROG] argument names: one, or all when PROG is not given.
-std::vector<const ProgramSpec*> select_programs(const Object& obj, const ObjectArgument& arg, bool need_one) {
+std::vector<const ObjectProgram*> select_programs(const Object& obj, const ObjectArgument& arg, bool need_one) {
   if (!arg.program.empty()) {
-    const ProgramSpec* p = obj.find_program(arg.program);
+    const ObjectProgram* p = obj.find_program(arg.program);
     if (p == nullptr) {
       fail(fmt::format("{}: no program '{}'; programs: {}", arg.path, arg.program, program_list(obj)));
     }
@@ -71,7 +71,7 @@ std::vector<const ProgramSpec*> select_programs(const Object& obj, const ObjectA
     fail(fmt::format("{}: has {} programs; choose one with {}:PROG ({})", arg.path, obj.programs().size(), arg.path,
                      program_list(obj)));
   }
-  std::vector<const ProgramSpec*> all;
+  std::vector<const ObjectProgram*> all;
   for (const auto& p : obj.programs()) {
     all.push_back(&p);
   }
@@ -110,7 +110,7 @@ std::string attach_text(const AttachPoint& a) {
   }
 }
 
-json map_json(const MapSpec& m) {
+json map_json(const ObjectMap& m) {
   json j = {{"name", m.name},
             {"section", m.section},
             {"origin", map_origin_name(m.origin)},
@@ -142,7 +142,7 @@ json map_json(const MapSpec& m) {
   return j;
 }
 
-json program_json(const Object& obj, const ProgramSpec& p) {
+json program_json(const Object& obj, const ObjectProgram& p) {
   json relocs = json::array();
   for (const auto& r : p.relocations) {
     json jr = {{"insn", r.insn}, {"kind", relocation_kind_name(r.kind)}, {"symbol", r.symbol}};
@@ -223,7 +223,7 @@ void show_json(const Object& obj) {
   std::cout << j.dump(2) << '\n';
 }
 
-std::string map_line(const MapSpec& m) {
+std::string map_line(const ObjectMap& m) {
   return fmt::format("{} key {} value {} max_entries {} flags 0x{:x}", map_type_name(m.type), m.key_size, m.value_size,
                      m.max_entries, m.flags);
 }
@@ -271,7 +271,7 @@ void show_text(const Object& obj) {
   }
   std::cout << fmt::format("maps ({}):\n", obj.maps().size());
   for (size_t i = 0; i < obj.maps().size(); ++i) {
-    const MapSpec& m = obj.maps()[i];
+    const ObjectMap& m = obj.maps()[i];
     std::cout << fmt::format("  #{} {}: {} ({}{})\n", i, m.name, map_line(m), map_origin_name(m.origin),
                              m.read_only ? ", read-only" : "");
     if (m.pinning == MapPinning::kByName) {
@@ -316,7 +316,7 @@ void disasm_object_command(const std::string& arg, bool indices) {
   const Object obj = open_object(a.path, "", false);
   const auto programs = select_programs(obj, a, false);
   for (size_t n = 0; n < programs.size(); ++n) {
-    const ProgramSpec& p = *programs[n];
+    const ObjectProgram& p = *programs[n];
     std::cout << fmt::format("{}; program {}, section \"{}\", type {}, {} insns\n", n == 0 ? "" : "\n", p.name,
                              p.section, prog_type_name(p.type), p.program.size());
     size_t fn = 0;
@@ -348,7 +348,7 @@ void disasm_object_command(const std::string& arg, bool indices) {
 void run_object_command(const ObjectRunArgs& args) {
   const ObjectArgument a = split_object_argument(args.file);
   const Object obj = open_object(a.path, args.btf, false);
-  const ProgramSpec& p = *select_programs(obj, a, true).front();
+  const ObjectProgram& p = *select_programs(obj, a, true).front();
   if (p.uses_maps()) {
     std::string names;
     for (uint32_t i : p.used_maps) {

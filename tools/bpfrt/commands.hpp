@@ -31,6 +31,9 @@ bool is_object_argument(const std::string& arg);
 void run_object_command(const ObjectRunArgs& args);
 void disasm_object_command(const std::string& arg, bool indices);
 void register_bench_commands(CLI::App& app);
+void register_map_commands(CLI::App& app);
+void register_prog_commands(CLI::App& app);
+void register_registry_commands(CLI::App& app);
 
 // The plug-in protocol of the upstream bpf_conformance runner.
 int conformance_plugin_main(int argc, char** argv);

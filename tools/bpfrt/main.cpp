@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
     bpfrt::cli::register_conformance_commands(app);
     bpfrt::cli::register_object_commands(app);
     bpfrt::cli::register_bench_commands(app);
+    bpfrt::cli::register_map_commands(app);
+    bpfrt::cli::register_prog_commands(app);
+    bpfrt::cli::register_registry_commands(app);
     CLI11_PARSE(app, argc, argv);
     return 0;
   } catch (const std::exception& e) {  // resource exhaustion or a bug: report, never abort silently

@@ -1,0 +1,41 @@
+// What the registry commands share: the --registry option, opening the runtime, hex formatting and
+// JSON output in bpftool's style.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bpfrt/runtime.hpp"
+
+namespace bpfrt::cli {
+
+struct OutputOptions {
+  bool json = false;
+  bool pretty = false;
+};
+
+// Adds --registry (default $BPFRT_REGISTRY or "bpfrt") to a command.
+void add_registry_option(CLI::App* command, std::string& registry);
+// Adds -j/--json and -p/--pretty.
+void add_output_options(CLI::App* command, OutputOptions& out);
+
+// Opens the registry, creating it unless `create` is false (then a missing registry is an error).
+std::unique_ptr<Runtime> open_runtime(const std::string& registry, bool create = true);
+// For listings: nullptr if the registry does not exist.
+std::unique_ptr<Runtime> open_existing_runtime(const std::string& registry);
+// What a map operation's -errno means, for messages.
+std::string map_errno_text(int rc);
+
+// "01 00 00 00"
+std::string hex_bytes(const uint8_t* p, size_t n);
+// ["0x01", "0x00", ...] as bpftool -j prints bytes.
+nlohmann::json json_bytes(const uint8_t* p, size_t n);
+std::vector<uint8_t> parse_bytes(const std::string& text, const char* what);
+
+void print_json(const nlohmann::json& j, const OutputOptions& out);
+
+}  // namespace bpfrt::cli
