@@ -13,6 +13,10 @@ namespace bpfrt::cli {
 void register_isa_commands(CLI::App& app);
 void register_run_command(CLI::App& app);
 void register_conformance_commands(CLI::App& app);
+void register_verify_command(CLI::App& app);
+
+// Printed on stderr whenever a program is run without verification (--no-verify).
+void warn_unverified();
 
 // The plug-in protocol of the upstream bpf_conformance runner.
 int conformance_plugin_main(int argc, char** argv);

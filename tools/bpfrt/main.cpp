@@ -15,6 +15,11 @@ void fail(const std::string& message) {
   throw CLI::RuntimeError(1);
 }
 
+void warn_unverified() {
+  std::cerr << "bpfrt: WARNING: --no-verify: the program is NOT verified. It runs with only the engine's run-time "
+               "checks; use this for trusted experiments only.\n";
+}
+
 }  // namespace bpfrt::cli
 
 int main(int argc, char** argv) {
@@ -28,6 +33,7 @@ int main(int argc, char** argv) {
   bpfrt::cli::register_isa_commands(app);
   bpfrt::cli::register_run_command(app);
   bpfrt::cli::register_conformance_commands(app);
+  bpfrt::cli::register_verify_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

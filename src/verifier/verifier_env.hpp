@@ -1,0 +1,170 @@
+// The verifier proper: a depth-first walk over every path of the program with an abstract State,
+// checking each instruction against it, storing states at prune points and cutting paths that reach a
+// state already proven safe. One object per verify_program call.
+//
+// The member functions live in several files by concern: verifier.cpp (the walk, entry state,
+// report), check_alu.cpp, check_mem.cpp (loads, stores, stack, context, packet, map values),
+// check_jmp.cpp (branches, null checks, packet bounds), check_call.cpp (helpers, local calls, exit),
+// prune.cpp (state comparison) and log.cpp (kernel-style text).
+// REQUIRES: single-threaded use.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bpfrt/verifier.hpp"
+
+#include "verifier/cfg.hpp"
+#include "verifier/program_types.hpp"
+#include "verifier/state.hpp"
+
+namespace bpfrt::verifier {
+
+// A state stored at a prune point. `branches` counts the paths below it still being explored; at 0
+// everything reachable from it was proven safe and it may be used to prune.
+struct ExploredState {
+  State state;
+  int branches = 1;
+  uint32_t hits = 0;
+  uint32_t misses = 0;
+};
+
+enum class AccessType : uint8_t { kRead, kWrite, kAtomic };
+
+struct CallMeta;  // check_call.cpp
+struct IdMap;     // prune.cpp
+
+// Where a pointer's target lies for an access check.
+struct Region {
+  const char* name;       // "map value"
+  const char* size_name;  // "value_size"
+  int64_t size;           // accessible bytes from the region's base
+};
+
+class Verifier {
+ public:
+  Verifier(const Program& program, const VerifyOptions& options, const ProgramTypeInfo& type);
+  VerifierReport run();
+
+ private:
+  // ---- the walk (verifier.cpp)
+  Status prepare();
+  State initial_state() const;
+  Status do_check();
+  // Verifies the instruction at cur_.insn; returns false when the path ends there.
+  Result<bool> step();
+  void push_branch(State state, int from);
+  bool pop_branch();
+  void finish_path(const State& state);
+  Status finalize();
+  uint32_t new_id() { return ++next_id_; }
+
+  // ---- registers (verifier.cpp)
+  Status check_reg_read(int regno) const;
+  Error refuse(std::string reason) const;
+  void mark_unknown(RegState& reg) const { reg = RegState::unknown(); }
+  bool allow_ptr_leaks() const { return allow_ptr_leaks_; }
+
+  // ---- ALU (check_alu.cpp)
+  Status check_alu(const OpInfo& info, const Instruction& insn);
+  Status check_mov(const OpInfo& info, const Instruction& insn);
+  Status check_pointer_alu(const OpInfo& info, const Instruction& insn, RegState& dst, const RegState& ptr,
+                           const RegState& off, bool ptr_is_dst);
+
+  // ---- memory (check_mem.cpp)
+  Status check_load(const OpInfo& info, const Instruction& insn);
+  Status check_store(const OpInfo& info, const Instruction& insn);
+  Status check_atomic(const OpInfo& info, const Instruction& insn);
+  // Checks an access of `size` bytes at reg(regno) + off; for reads fills *loaded with the value read.
+  Status check_mem_access(int regno, int32_t off, int size, AccessType type, const RegState* stored, RegState* loaded,
+                          bool sign_extend);
+  Status check_ctx_access(const RegState& reg, int regno, int64_t off, int size, AccessType type,
+                          const RegState* stored, RegState* loaded, bool sign_extend);
+  Status check_stack_access(const RegState& reg, int regno, int64_t off, int size, AccessType type,
+                            const RegState* stored, RegState* loaded, bool sign_extend);
+  Status check_region_access(const RegState& reg, int regno, int64_t off, int size, const Region& region);
+  Status check_packet_access(const RegState& reg, int regno, int64_t off, int size, AccessType type);
+  // Helper memory arguments: [reg, reg + size) must be accessible (readable and initialised for
+  // reads, writable for writes); stack bytes written become initialised.
+  Status check_helper_mem(int regno, uint64_t min_size, uint64_t max_size, bool write, bool zero_size_ok);
+  void note_access(AccessRegion region, bool proven);
+  Status check_lddw(const Instruction& insn);
+  Status check_legacy_packet_load(const OpInfo& info, const Instruction& insn);
+  int map_index(LddwSrc source, int32_t ref, Error& error);
+
+  // ---- branches (check_jmp.cpp)
+  Result<bool> check_cond_jump(const OpInfo& info, const Instruction& insn);
+  static void mark_null_checked(State& state, uint32_t id, bool is_null);
+  static void propagate_linked_scalars(State& state, const RegState& known);
+
+  // ---- calls and exit (check_call.cpp)
+  Result<bool> check_helper_call(const Instruction& insn, int32_t helper_id);
+  Status check_helper_args(const HelperEntry& helper, CallMeta& meta);
+  Status check_map_helper(int32_t helper_id, const MapInfo& map) const;
+  Result<bool> check_callback(const HelperEntry& helper, CallMeta& meta);
+  Result<bool> check_local_call(const Instruction& insn);
+  Result<bool> check_exit();
+  Status release_reference(uint32_t ref_obj_id);
+  void clear_packet_pointers();
+  void invalidate_frame_pointers(int frameno);
+
+  // ---- pruning (prune.cpp)
+  Result<bool> is_state_visited();
+  bool states_equal(const State& old_state, const State& cur, bool exact) const;
+  bool frames_equal(const Frame& old_frame, const Frame& cur, uint16_t live, IdMap& ids, bool exact) const;
+  bool regsafe(const RegState& old_reg, const RegState& cur, IdMap& ids, bool exact) const;
+  // Makes cur_ more general where it differs from `old` in scalar values (callback loops only).
+  void widen_scalars(const State& old);
+
+  // ---- log text (log.cpp)
+  std::string reg_text(const RegState& reg) const;
+  std::string state_text(const State& state) const;
+  std::string insn_line(size_t index) const;
+  void log(const std::string& line);
+
+  const Program& program_;
+  const VerifyOptions& options_;
+  const ProgramTypeInfo& type_;
+  const VerifierLimits& limits_;
+  bool allow_ptr_leaks_ = true;
+  size_t ctx_size_ = 0;
+
+  Cfg cfg_;
+  std::vector<MapInfo> maps_;
+  std::map<std::pair<int, int32_t>, int> map_by_ref_;
+
+  State cur_;
+  struct Pending {
+    State state;
+    int from;
+  };
+  std::vector<Pending> pending_;
+  std::vector<std::vector<std::unique_ptr<ExploredState>>> explored_;
+  uint64_t live_states_ = 0;
+  uint64_t insns_since_state_ = 0;
+  uint64_t jumps_since_state_ = 0;
+  uint32_t next_id_ = 0;
+
+  // Facts per instruction slot.
+  std::vector<bool> visited_;
+  std::vector<uint8_t> regions_;  // bit per AccessRegion
+  std::vector<bool> unproven_;    // some visit could not prove the access in a region that stays fixed
+  std::vector<uint32_t> subprog_stack_depth_;
+  std::vector<std::vector<int>> callees_;  // per subprog, subprogs it calls (for the combined stack depth)
+  uint32_t ctx_size_required_ = 0;
+  uint32_t combined_stack_depth_ = 0;
+  bool uses_tail_calls_ = false;
+  std::vector<bool> callback_insn_;  // helper calls that take a callback: they loop back on themselves
+  bool has_ld_abs_ = false;
+
+  VerifierStats stats_;
+  std::string log_;
+  bool log_truncated_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace bpfrt::verifier
