@@ -243,7 +243,13 @@ Result<AnnotatedProgram> parse_annotated_program(std::string_view text) {
       }
       out.ctx_size = static_cast<size_t>(*n);
     } else if (key == "kernel") {
-      out.kernel_skip = std::string(rest);
+      if (rest.starts_with("skip")) {
+        out.kernel_skip = std::string(trim(rest.substr(4)));
+      } else if (rest.starts_with("differs")) {
+        out.kernel_differs = std::string(trim(rest.substr(7)));
+      } else {
+        return line_error(line_no, "# kernel: must be 'skip <why>' or 'differs <why>'");
+      }
     }
   }
   auto insns = assemble(text);

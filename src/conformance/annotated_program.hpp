@@ -7,6 +7,7 @@
 //   # map: 4 array 4 8 1 flags=0x80 spin_lock=0 name=cfg inner=hash/4/8/16
 //   # ctx: 64                          raw programs: bytes of context memory (default 64)
 //   # kernel: skip <why>               not loaded into the kernel by the agreement test
+//   # kernel: differs <why>            bpfrt accepts what the kernel refuses, on purpose (docs/verifier.md)
 //
 // Thread-safety: plain values; the resolver reads the parsed maps only.
 #pragma once
@@ -39,7 +40,8 @@ struct AnnotatedProgram {
   std::string expect_reason;  // substring of the refusal reason when rejected
   std::vector<AnnotatedMap> maps;
   size_t ctx_size = 64;
-  std::optional<std::string> kernel_skip;  // why the kernel-agreement test leaves it out
+  std::optional<std::string> kernel_skip;     // why the kernel-agreement test leaves it out
+  std::optional<std::string> kernel_differs;  // why bpfrt deliberately accepts what the kernel refuses
 
   // Resolves lddw map_fd(N) / map_value(N, off) against the declared maps.
   MapResolver map_resolver() const;

@@ -246,6 +246,9 @@ Status Verifier::check_pointer_alu(const OpInfo& info, const Instruction& insn, 
   if (op != AluOp::kAdd && op != AluOp::kSub) {
     return refuse(fmt::format("R{} pointer arithmetic with {} operator prohibited", insn.dst, alu_op_symbol(op)));
   }
+  if (op == AluOp::kSub && ptr.type == RegType::kStack && type_.kernel_isa) {
+    return refuse(fmt::format("R{} subtraction from stack pointer prohibited", insn.dst));
+  }
   if (!ptr_is_dst && op != AluOp::kAdd) {
     return refuse(fmt::format("R{} tried to subtract pointer from scalar", insn.dst));
   }

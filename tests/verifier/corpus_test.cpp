@@ -1,0 +1,39 @@
+// One case per corpus program: the verdict (and for refusals, the reason) its annotation expects, in
+// under 100 ms.
+#include <chrono>
+
+#include <gtest/gtest.h>
+
+#include "corpus_util.hpp"
+
+namespace bpfrt {
+namespace {
+
+class Corpus : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Corpus, VerdictAsAnnotated) {
+  auto program = load_annotated_program(GetParam());
+  ASSERT_TRUE(program.ok()) << program.error().message;
+  ASSERT_TRUE(program->has_expectation) << GetParam() << " has no '# expect:' line";
+  auto verdict = test::verify_annotated(*program);
+  ASSERT_TRUE(verdict.ok()) << verdict.error().message;
+  if (program->expect_accept) {
+    EXPECT_TRUE(verdict->accepted) << verdict->log;
+  } else {
+    EXPECT_FALSE(verdict->accepted) << "accepted, expected: " << program->expect_reason;
+    EXPECT_NE(verdict->reason.find(program->expect_reason), std::string::npos)
+        << "reason [" << verdict->reason << "] lacks [" << program->expect_reason << "]\n"
+        << verdict->log;
+  }
+  EXPECT_LT(verdict->stats.duration, std::chrono::milliseconds(100));
+}
+
+INSTANTIATE_TEST_SUITE_P(Programs, Corpus, ::testing::ValuesIn(test::corpus_files()),
+                         [](const auto& param_info) { return test::test_name(param_info.param); });
+
+TEST(CorpusSize, AtLeast150Programs) {
+  EXPECT_GE(test::corpus_files().size(), 150u);
+}
+
+}  // namespace
+}  // namespace bpfrt
