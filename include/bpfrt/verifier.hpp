@@ -70,6 +70,7 @@ struct VerifierLimits {
   int max_call_frames = 8;             // MAX_CALL_FRAMES
   uint32_t stack_size = 512;           // per frame and combined along a call chain (MAX_BPF_STACK)
   size_t max_pending_branches = 8192;  // BPF_COMPLEXITY_LIMIT_JMP_SEQ
+  size_t max_states_per_insn = 64;     // states kept for pruning at one instruction
   size_t max_log_bytes = 16u << 20;    // the log is cut beyond this
 };
 

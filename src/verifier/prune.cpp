@@ -4,6 +4,8 @@
 // still being explored (an ancestor: we are in a loop) never prunes; reaching it again unchanged means
 // the loop makes no progress ("infinite loop detected"). Callback helpers are the exception: the
 // helper bounds the iterations, so a repeated state there is a fixed point and ends the path.
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "verifier/verifier_env.hpp"
@@ -12,8 +14,9 @@ namespace bpfrt::verifier {
 
 // Consistent renaming of ids between an old and a current state.
 struct IdMap {
-  std::vector<std::pair<uint32_t, uint32_t>> pairs;
+  std::vector<std::pair<uint32_t, uint32_t>>& pairs;
   uint32_t fresh = 0x80000000u;
+  explicit IdMap(std::vector<std::pair<uint32_t, uint32_t>>& scratch) : pairs(scratch) { pairs.clear(); }
 
   // old <-> cur must be a bijection; 0 only matches 0.
   bool link(uint32_t old_id, uint32_t cur_id) {
@@ -158,7 +161,7 @@ bool Verifier::states_equal(const State& old_state, const State& cur, bool exact
       old_state.refs.size() != cur.refs.size()) {
     return false;
   }
-  IdMap ids;
+  IdMap ids(id_scratch_);
   if (!ids.link(old_state.active_lock_id, cur.active_lock_id)) {
     return false;
   }
@@ -167,26 +170,77 @@ bool Verifier::states_equal(const State& old_state, const State& cur, bool exact
       return false;
     }
   }
-  // Registers that matter: those live at the current instruction in the innermost frame; in callers,
-  // those live where the call returns (r0-r5 are overwritten there, unless the call re-runs because it
-  // is a callback helper).
   for (size_t k = cur.frames.size(); k-- > 0;) {
-    uint16_t live;
-    if (k + 1 == cur.frames.size()) {
-      live = cfg_.live_in[static_cast<size_t>(cur.insn)];
-    } else {
-      const Frame& callee = cur.frames[k + 1];
-      if (callee.in_callback) {
-        live = cfg_.live_in[static_cast<size_t>(callee.callsite)];
-      } else {
-        live = static_cast<uint16_t>(cfg_.live_in[static_cast<size_t>(callee.callsite) + 1] & ~0x3fu);
-      }
-    }
-    if (!frames_equal(old_state.frames[k], cur.frames[k], live, ids, exact)) {
+    if (!frames_equal(old_state.frames[k], cur.frames[k], live_regs(cur, k), ids, exact)) {
       return false;
     }
   }
   return true;
+}
+
+// Registers that matter: those live at the current instruction in the innermost frame; in callers,
+// those live where the call returns (r0-r5 are overwritten there, unless the call re-runs because it
+// is a callback helper).
+uint16_t Verifier::live_regs(const State& state, size_t frame) const {
+  if (frame + 1 == state.frames.size()) {
+    return cfg_.live_in[static_cast<size_t>(state.insn)];
+  }
+  const Frame& callee = state.frames[frame + 1];
+  if (callee.in_callback) {
+    return cfg_.live_in[static_cast<size_t>(callee.callsite)];
+  }
+  return static_cast<uint16_t>(cfg_.live_in[static_cast<size_t>(callee.callsite) + 1] & ~0x3fu);
+}
+
+namespace {
+
+uint64_t hash_mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h;
+}
+
+uint64_t hash_reg(uint64_t h, const RegState& r) {
+  h = hash_mix(h, static_cast<uint64_t>(r.type) | (uint64_t{r.maybe_null} << 8) | (uint64_t{r.read_only} << 9) |
+                      (uint64_t{r.id != 0} << 10) | (uint64_t{r.ref_obj_id != 0} << 11));
+  if (r.type == RegType::kNotInit) {
+    return h;
+  }
+  h = hash_mix(h, static_cast<uint32_t>(r.off) | (uint64_t{r.range} << 32));
+  h = hash_mix(h, r.var.bits.value);
+  h = hash_mix(h, r.var.bits.mask);
+  h = hash_mix(h, static_cast<uint64_t>(r.var.r64.smin));
+  h = hash_mix(h, r.var.r64.umax);
+  return hash_mix(h, r.mem_size ^ (uint64_t{static_cast<uint16_t>(r.frameno)} << 32) ^
+                         (static_cast<uint64_t>(static_cast<uint32_t>(r.map)) << 16));
+}
+
+}  // namespace
+
+uint64_t Verifier::state_hash(const State& state) const {
+  uint64_t h = hash_mix(state.frames.size(), state.refs.size());
+  for (size_t k = 0; k < state.frames.size(); ++k) {
+    const Frame& f = state.frames[k];
+    h = hash_mix(h, static_cast<uint64_t>(static_cast<uint32_t>(f.callsite)));
+    const uint16_t live = live_regs(state, k);
+    for (size_t r = 0; r < f.regs.size(); ++r) {
+      if ((live & (1u << r)) != 0) {
+        h = hash_reg(h, f.regs[r]);
+      }
+    }
+    size_t used = f.stack.size();
+    while (used > 0 && f.stack[used - 1] == StackSlot{}) {
+      --used;  // trailing never-written slots compare equal to missing ones
+    }
+    for (size_t i = 0; i < used; ++i) {
+      uint64_t bytes = 0;
+      std::memcpy(&bytes, f.stack[i].bytes.data(), 8);
+      h = hash_mix(h, bytes);
+      if (f.stack[i].is_spill()) {
+        h = hash_reg(h, f.stack[i].spilled);
+      }
+    }
+  }
+  return h;
 }
 
 void Verifier::widen_scalars(const State& old) {
@@ -226,6 +280,8 @@ Result<bool> Verifier::is_state_visited() {
   const bool callback = callback_insn_[insn] && cur_.returning_from_callback;
   cur_.returning_from_callback = false;
   bool add = true;
+  uint64_t hash = 0;
+  bool hashed = false;
   for (auto it = list.begin(); it != list.end();) {
     ExploredState& es = **it;
     if (es.branches > 0) {
@@ -237,8 +293,15 @@ Result<bool> Verifier::is_state_visited() {
           return true;
         }
         widen_scalars(es.state);
-      } else if (states_equal(es.state, cur_, true)) {
-        return refuse(fmt::format("infinite loop detected at insn {}", insn));
+        hashed = false;
+      } else {
+        if (!hashed) {
+          hash = state_hash(cur_);
+          hashed = true;
+        }
+        if (es.hash == hash && states_equal(es.state, cur_, true)) {
+          return refuse(fmt::format("infinite loop detected at insn {}", insn));
+        }
       }
       // Inside a loop, storing a state every iteration rarely helps later pruning.
       if (jumps_since_state_ < 20 && insns_since_state_ < 100) {
@@ -260,11 +323,12 @@ Result<bool> Verifier::is_state_visited() {
     }
     ++it;
   }
-  if (!add) {
+  if (!add || list.size() >= limits_.max_states_per_insn) {
     return false;
   }
   auto node = std::make_unique<ExploredState>();
   node->state = cur_;
+  node->hash = hashed ? hash : state_hash(cur_);
   node->state.parent = cur_.parent;
   cur_.parent = node.get();
   list.push_back(std::move(node));

@@ -68,6 +68,35 @@ Status Verifier::prepare() {
       }
     }
   }
+  // Checks on every instruction, reachable or not, as the kernel's load-time passes do: the helpers and
+  // maps a program names must exist even in code no path reaches, since engines resolve them all.
+  for (size_t i = 0; i < n; ++i) {
+    const OpInfo* info = program_.op_at(i);
+    if (info == nullptr) {
+      continue;
+    }
+    cur_.insn = static_cast<int>(i);
+    if (info->form == Form::kCallHelper &&
+        (options_.helpers == nullptr || options_.helpers->find(program_[i].imm) == nullptr)) {
+      return refuse(fmt::format("invalid func unknown#{}", program_[i].imm));
+    }
+    if (info->form == Form::kCallKfunc) {
+      return refuse("kfunc calls are not supported (bpfrt has no kernel functions)");
+    }
+    if (info->form == Form::kLddw) {
+      const auto source = static_cast<LddwSrc>(program_[i].src);
+      if (source == LddwSrc::kBtfId) {
+        return refuse("lddw btf_id is not supported (bpfrt has no kernel BTF)");
+      }
+      if (source != LddwSrc::kImm64 && source != LddwSrc::kFunc) {
+        Error error;
+        if (map_index(source, program_[i].imm, error) < 0) {
+          return error;
+        }
+      }
+    }
+  }
+  cur_.insn = 0;
   explored_.resize(n);
   visited_.assign(n, false);
   regions_.assign(n, 0);

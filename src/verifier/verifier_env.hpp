@@ -31,6 +31,7 @@ struct ExploredState {
   int branches = 1;
   uint32_t hits = 0;
   uint32_t misses = 0;
+  uint64_t hash = 0;  // of what an exact comparison looks at: a cheap first test for loops
 };
 
 enum class AccessType : uint8_t { kRead, kWrite, kAtomic };
@@ -119,6 +120,9 @@ class Verifier {
   bool regsafe(const RegState& old_reg, const RegState& cur, IdMap& ids, bool exact) const;
   // Makes cur_ more general where it differs from `old` in scalar values (callback loops only).
   void widen_scalars(const State& old);
+  // Equal for states that compare exactly equal (ids may differ by renaming).
+  uint64_t state_hash(const State& state) const;
+  uint16_t live_regs(const State& state, size_t frame) const;
 
   // ---- log text (log.cpp)
   std::string reg_text(const RegState& reg) const;
@@ -148,6 +152,7 @@ class Verifier {
   uint64_t insns_since_state_ = 0;
   uint64_t jumps_since_state_ = 0;
   uint32_t next_id_ = 0;
+  mutable std::vector<std::pair<uint32_t, uint32_t>> id_scratch_;  // reused by state comparisons
 
   // Facts per instruction slot.
   std::vector<bool> visited_;
