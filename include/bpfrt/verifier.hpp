@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bpfrt/helper.hpp"
@@ -89,6 +90,9 @@ struct VerifyOptions {
   int log_level = 0;
   // Overrides the program type's pointer-leak policy (e.g. false to treat every program as untrusted).
   std::optional<bool> allow_ptr_leaks;
+  // Requires r0 at program exit to be a scalar in [min, max] (signed), for attach points whose result
+  // has a meaning (the kernel does this per attach type); none of the program types has one by default.
+  std::optional<std::pair<int64_t, int64_t>> return_range;
   VerifierLimits limits;
 };
 

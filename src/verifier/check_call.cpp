@@ -454,8 +454,12 @@ Result<bool> Verifier::check_exit() {
   if (r0.is_pointer() && !allow_ptr_leaks()) {
     return refuse("R0 leaks addr as return value");
   }
-  if (type_.return_range) {
-    const ReturnRange range = *type_.return_range;
+  std::optional<ReturnRange> wanted = type_.return_range;
+  if (options_.return_range) {
+    wanted = ReturnRange{options_.return_range->first, options_.return_range->second};
+  }
+  if (wanted) {
+    const ReturnRange range = *wanted;
     if (r0.type != RegType::kScalar || r0.var.r64.smin < range.min || r0.var.r64.smax > range.max) {
       return refuse(fmt::format("At program exit the register R0 has {} should have been in [{}, {}]", reg_text(r0),
                                 range.min, range.max));
