@@ -10,7 +10,7 @@
 #   }
 # type: kprobe
 # map: 1 array 4 64 1
-# expect: reject unbounded memory access
+# expect: reject register with unbounded min value is not allowed
     mov %r7, %r1
     mov %r6, 0
     stxw [%r10-4], %r6
