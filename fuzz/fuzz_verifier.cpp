@@ -173,11 +173,12 @@ uint64_t helper_entry(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64
 }
 
 // The helper ids bpfrt's prototype table has; each gets an instance of helper_entry.
-#define BPFRT_FUZZ_HELPER_IDS(X)                                                                                    \
-  X(1)                                                                                                              \
-  X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(12) X(14) X(15) X(16) X(25) X(27) X(36) X(45) X(58) X(67) X(87) X(88) X(89)  \
-      X(93) X(94) X(109) X(112) X(113) X(114) X(115) X(125) X(130) X(131) X(132) X(133) X(134) X(160) X(164) X(165) \
-          X(173) X(174) X(177) X(181) X(182) X(183) X(184) X(185) X(186) X(187)
+#define BPFRT_FUZZ_HELPER_IDS(X)                                                                                     \
+  X(1)                                                                                                               \
+  X(2)                                                                                                               \
+  X(3) X(4) X(5) X(6) X(7) X(8) X(12) X(14) X(15) X(16) X(25) X(27) X(36) X(45) X(58) X(67) X(87) X(88) X(89) X(93)  \
+      X(94) X(109) X(112) X(113) X(114) X(115) X(125) X(130) X(131) X(132) X(133) X(134) X(160) X(164) X(165) X(173) \
+          X(174) X(177) X(181) X(182) X(183) X(184) X(185) X(186) X(187)
 
 const HelperTable& kernel_helpers() {
   static const HelperTable table = [] {
@@ -384,6 +385,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   ++g_counts.accepted;
+  // Precision tracking may only make pruning cheaper: comparing every scalar must not find an unsafe
+  // path it hid. (Without it more paths are explored, so only exhausting a limit may differ.)
+  VerifyOptions all_precise = options;
+  all_precise.track_precision = false;
+  auto reference = verify_program(*program, all_precise);
+  if (reference && !reference->accepted && reference->reason.find("too large") == std::string::npos &&
+      reference->reason.find("infinite loop") == std::string::npos) {
+    unsound("precision tracking accepted what exact pruning refuses", reference->log);
+  }
 
   // The context: random bytes of the type's size; packet programs get real data/data_end pointers.
   std::vector<uint8_t> ctx(type == ProgramType::kRaw ? raw_ctx : 65536);

@@ -93,6 +93,9 @@ struct VerifyOptions {
   // Requires r0 at program exit to be a scalar in [min, max] (signed), for attach points whose result
   // has a meaning (the kernel does this per attach type); none of the program types has one by default.
   std::optional<std::pair<int64_t, int64_t>> return_range;
+  // Pruning ignores scalars no check relied on (the kernel's precision tracking). Off, every scalar is
+  // compared: slower, and a reference for testing that the tracking never hides an unsafe path.
+  bool track_precision = true;
   VerifierLimits limits;
 };
 

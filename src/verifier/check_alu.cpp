@@ -161,6 +161,9 @@ Status Verifier::check_alu(const OpInfo& info, const Instruction& insn) {
     return refuse(fmt::format("R{} 32-bit pointer arithmetic prohibited", insn.dst));
   }
   if (dst.is_pointer()) {
+    if (!imm_form) {
+      mark_precise(insn.src);  // the pointer's new offset depends on this value
+    }
     const RegState ptr = dst;
     return check_pointer_alu(info, insn, dst, ptr, src, true);
   }
@@ -171,8 +174,9 @@ Status Verifier::check_alu(const OpInfo& info, const Instruction& insn) {
     }
     return refuse(fmt::format("R{} pointer arithmetic with {} operator prohibited", insn.dst, alu_op_symbol(op)));
   }
-  const RegState scalar = dst;
-  return check_pointer_alu(info, insn, dst, src, scalar, false);
+  mark_precise(insn.dst);
+  const RegState scalar = cur_.reg(insn.dst);
+  return check_pointer_alu(info, insn, cur_.reg(insn.dst), src, scalar, false);
 }
 
 Status Verifier::check_mov(const OpInfo& info, const Instruction& insn) {

@@ -100,6 +100,7 @@ Status Verifier::check_helper_args(const HelperEntry& helper, CallMeta& meta) {
         if (type == ArgType::kConstSize && r.var.r64.umin == 0) {
           return refuse(fmt::format("R{} invalid zero-sized read: u64=[{},{}]", regno, r.var.r64.umin, r.var.r64.umax));
         }
+        mark_precise(regno);
         if (meta.mem_regno == -1) {
           return refuse(fmt::format("helper {} has a size argument R{} without a memory argument", helper.name, regno));
         }
@@ -140,6 +141,7 @@ Status Verifier::check_helper_args(const HelperEntry& helper, CallMeta& meta) {
         meta.release_ref = r.ref_obj_id;
         break;
       case ArgType::kConstAllocSizeOrZero:
+        mark_precise(regno);
         if (!r.is_const_scalar()) {
           return refuse(fmt::format("R{} is not a known constant", regno));
         }
@@ -416,6 +418,7 @@ Result<bool> Verifier::check_exit() {
   if (cur_.curframe() > 0) {
     const Frame& callee = cur_.cur();
     if (callee.in_callback) {
+      mark_precise(0);
       if (r0.type != RegType::kScalar || r0.var.r64.umax > 1) {
         return refuse(
             fmt::format("At callback return the register R0 has {} should have been in [0, 1]", reg_text(r0)));
@@ -436,6 +439,7 @@ Result<bool> Verifier::check_exit() {
     cur_.frames.pop_back();
     invalidate_frame_pointers(frameno);
     if (callback) {
+      cur_.history.back().flags |= kHistCallbackExit;
       cur_.insn = callsite;  // the helper may call the callback again, or return
       cur_.returning_from_callback = true;
       return true;
@@ -459,6 +463,7 @@ Result<bool> Verifier::check_exit() {
     wanted = ReturnRange{options_.return_range->first, options_.return_range->second};
   }
   if (wanted) {
+    mark_precise(0);
     const ReturnRange range = *wanted;
     if (r0.type != RegType::kScalar || r0.var.r64.smin < range.min || r0.var.r64.smax > range.max) {
       return refuse(fmt::format("At program exit the register R0 has {} should have been in [{}, {}]", reg_text(r0),

@@ -91,6 +91,41 @@ void Verifier::propagate_linked_scalars(State& state, const RegState& known) {
   });
 }
 
+bool Verifier::record_linked_scalars(const Instruction& insn, bool reg_form) {
+  const uint32_t ids[2] = {cur_.reg(insn.dst).id, reg_form ? cur_.reg(insn.src).id : 0u};
+  if (ids[0] == 0 && ids[1] == 0) {
+    return false;
+  }
+  LinkedSet group;
+  bool precise = false;
+  const int cur = cur_.curframe();
+  for (size_t k = 0; k < cur_.frames.size(); ++k) {
+    const Frame& f = cur_.frames[k];
+    for (size_t r = 0; r < f.regs.size(); ++r) {
+      const RegState& reg = f.regs[r];
+      const bool operand = static_cast<int>(k) == cur &&
+                           (static_cast<int>(r) == insn.dst || (reg_form && static_cast<int>(r) == insn.src));
+      if (!operand && reg.type == RegType::kScalar && reg.id != 0 && (reg.id == ids[0] || reg.id == ids[1])) {
+        group.push_back(static_cast<uint32_t>(k) << 24 | static_cast<uint32_t>(r));
+        precise = precise || reg.precise;
+      }
+    }
+    for (size_t i = 0; i < f.stack.size() && i < 64; ++i) {
+      const StackSlot& slot = f.stack[i];
+      if (slot.is_spill() && slot.spilled.type == RegType::kScalar && slot.spilled.id != 0 &&
+          (slot.spilled.id == ids[0] || slot.spilled.id == ids[1])) {
+        group.push_back(static_cast<uint32_t>(k) << 24 | 0x10000u | static_cast<uint32_t>(i));
+        precise = precise || slot.spilled.precise;
+      }
+    }
+  }
+  if (!group.empty() && !cur_.history.empty()) {
+    cur_.linked.push_back(std::move(group));
+    cur_.history.back().linked = static_cast<uint16_t>(cur_.linked.size());
+  }
+  return precise;
+}
+
 Result<bool> Verifier::check_cond_jump(const OpInfo& info, const Instruction& insn) {
   const bool is32 = op::cls(info.opcode) == op::kClsJmp32;
   const CmpOp op = cmp_op(info.opcode);
@@ -133,14 +168,25 @@ Result<bool> Verifier::check_cond_jump(const OpInfo& info, const Instruction& in
     RegState src_fall = src;
     const bool taken_ok = refine_compare(op, dst_taken.var, src_taken.var, is32);
     const bool fall_ok = refine_compare(negate(op), dst_fall.var, src_fall.var, is32);
+    // Precision: a branch that can only go one way relied on the operands' ranges; narrowing a precise
+    // register (or a copy linked to an operand) makes its range depend on the other operand.
+    const bool linked_precise = record_linked_scalars(insn, reg_form);
+    if (!taken_ok || !fall_ok || dst.precise || (reg_form && src.precise) || linked_precise) {
+      mark_precise(insn.dst);
+      if (reg_form) {
+        mark_precise(insn.src);
+      }
+    }
+    auto write = [](State& s, int regno, const RegState& value) {
+      const bool precise = s.reg(regno).precise;
+      s.reg(regno) = value;
+      s.reg(regno).precise = precise;
+      propagate_linked_scalars(s, value);
+    };
     return follow(taken_ok, fall_ok, [&](State& s, bool taken) {
-      const RegState& d = taken ? dst_taken : dst_fall;
-      const RegState& sr = taken ? src_taken : src_fall;
-      s.reg(insn.dst) = d;
-      propagate_linked_scalars(s, d);
+      write(s, insn.dst, taken ? dst_taken : dst_fall);
       if (reg_form && insn.src != insn.dst) {
-        s.reg(insn.src) = sr;
-        propagate_linked_scalars(s, sr);
+        write(s, insn.src, taken ? src_taken : src_fall);
       }
     });
   }

@@ -314,6 +314,7 @@ Status Verifier::check_stack_access(const RegState& reg, int regno, int64_t off,
       if (loaded != nullptr) {
         *loaded = slot->spilled;
       }
+      note_spill_slot(reg.frameno, static_cast<int>(lo));
       return {};
     }
     bool all_zero = true;
@@ -343,6 +344,7 @@ Status Verifier::check_stack_access(const RegState& reg, int regno, int64_t off,
         // The low bytes of a spilled scalar.
         const Scalar low = scalar_truncate(slot->spilled.var, static_cast<unsigned>(size));
         *loaded = RegState::scalar(sign_extend ? scalar_sign_extend(low, static_cast<unsigned>(size)) : low);
+        note_spill_slot(reg.frameno, static_cast<int>(lo));
       }
     }
     if (type == AccessType::kRead) {
@@ -367,6 +369,7 @@ Status Verifier::check_stack_access(const RegState& reg, int regno, int64_t off,
     StackSlot& slot = frame.slot_at(static_cast<int>(lo));
     slot.bytes.fill(SlotType::kSpill);
     slot.spilled = *stored;
+    note_spill_slot(reg.frameno, static_cast<int>(lo));
     return {};
   }
   // Byte-wise: bytes certainly written become known (zero or unknown); with a variable offset only

@@ -57,8 +57,8 @@ bool old_any_scalar(const RegState& r) {
 
 }  // namespace
 
-bool Verifier::regsafe(const RegState& old_reg, const RegState& cur, IdMap& ids, bool exact) const {
-  if (exact) {
+bool Verifier::regsafe(const RegState& old_reg, const RegState& cur, IdMap& ids, Compare mode) const {
+  if (mode == Compare::kExact) {
     if (old_reg.type != cur.type) {
       return false;
     }
@@ -75,6 +75,9 @@ bool Verifier::regsafe(const RegState& old_reg, const RegState& cur, IdMap& ids,
     return false;
   }
   if (old_reg.type == RegType::kScalar) {
+    if (!old_reg.precise && mode == Compare::kRange) {
+      return true;  // nothing below the old state depended on this value
+    }
     return old_reg.var.includes(cur.var) && ids.link_scalar(old_reg.id, cur.id);
   }
   if (!same_pointer_target(old_reg, cur) || !old_reg.var.includes(cur.var)) {
@@ -90,14 +93,15 @@ bool Verifier::regsafe(const RegState& old_reg, const RegState& cur, IdMap& ids,
   return ids.link(old_reg.ref_obj_id, cur.ref_obj_id);
 }
 
-bool Verifier::frames_equal(const Frame& old_frame, const Frame& cur, uint16_t live, IdMap& ids, bool exact) const {
+bool Verifier::frames_equal(const Frame& old_frame, const Frame& cur, uint16_t live, IdMap& ids, Compare mode) const {
+  const bool exact = mode == Compare::kExact;
   if (old_frame.callsite != cur.callsite || old_frame.subprog != cur.subprog ||
       old_frame.in_callback != cur.in_callback) {
     return false;
   }
   for (int r = 0; r < 11; ++r) {
     if ((live & (1u << r)) != 0 &&
-        !regsafe(old_frame.regs[static_cast<size_t>(r)], cur.regs[static_cast<size_t>(r)], ids, exact)) {
+        !regsafe(old_frame.regs[static_cast<size_t>(r)], cur.regs[static_cast<size_t>(r)], ids, mode)) {
       return false;
     }
   }
@@ -107,19 +111,20 @@ bool Verifier::frames_equal(const Frame& old_frame, const Frame& cur, uint16_t l
     const StackSlot& o = i < old_frame.stack.size() ? old_frame.stack[i] : kEmpty;
     const StackSlot& c = i < cur.stack.size() ? cur.stack[i] : kEmpty;
     if (exact) {
-      if (o.bytes != c.bytes || (o.is_spill() && !regsafe(o.spilled, c.spilled, ids, true))) {
+      if (o.bytes != c.bytes || (o.is_spill() && !regsafe(o.spilled, c.spilled, ids, mode))) {
         return false;
       }
       continue;
     }
     if (o.is_spill()) {
       if (c.is_spill()) {
-        if (!regsafe(o.spilled, c.spilled, ids, false)) {
+        if (!regsafe(o.spilled, c.spilled, ids, mode)) {
           return false;
         }
         continue;
       }
-      if (!old_any_scalar(o.spilled)) {
+      const bool imprecise = o.spilled.type == RegType::kScalar && !o.spilled.precise && mode == Compare::kRange;
+      if (!imprecise && !old_any_scalar(o.spilled)) {
         return false;
       }
       // An old spill of an unknown scalar is as general as any initialised bytes.
@@ -156,7 +161,7 @@ bool Verifier::frames_equal(const Frame& old_frame, const Frame& cur, uint16_t l
   return true;
 }
 
-bool Verifier::states_equal(const State& old_state, const State& cur, bool exact) const {
+bool Verifier::states_equal(const State& old_state, const State& cur, Compare mode) const {
   if (old_state.frames.size() != cur.frames.size() || old_state.active_lock_map != cur.active_lock_map ||
       old_state.refs.size() != cur.refs.size()) {
     return false;
@@ -171,7 +176,7 @@ bool Verifier::states_equal(const State& old_state, const State& cur, bool exact
     }
   }
   for (size_t k = cur.frames.size(); k-- > 0;) {
-    if (!frames_equal(old_state.frames[k], cur.frames[k], live_regs(cur, k), ids, exact)) {
+    if (!frames_equal(old_state.frames[k], cur.frames[k], live_regs(cur, k), ids, mode)) {
       return false;
     }
   }
@@ -287,7 +292,7 @@ Result<bool> Verifier::is_state_visited() {
     if (es.branches > 0) {
       // An ancestor of this path: we went round a loop.
       if (callback) {
-        if (states_equal(es.state, cur_, false)) {
+        if (states_equal(es.state, cur_, Compare::kRangeAllPrecise)) {
           ++es.hits;
           ++stats_.states_pruned;
           return true;
@@ -299,7 +304,7 @@ Result<bool> Verifier::is_state_visited() {
           hash = state_hash(cur_);
           hashed = true;
         }
-        if (es.hash == hash && states_equal(es.state, cur_, true)) {
+        if (es.hash == hash && states_equal(es.state, cur_, Compare::kExact)) {
           return refuse(fmt::format("infinite loop detected at insn {}", insn));
         }
       }
@@ -310,9 +315,10 @@ Result<bool> Verifier::is_state_visited() {
       ++it;
       continue;
     }
-    if (states_equal(es.state, cur_, false)) {
+    if (states_equal(es.state, cur_, options_.track_precision ? Compare::kRange : Compare::kRangeAllPrecise)) {
       ++es.hits;
       ++stats_.states_pruned;
+      propagate_precision(es.state);
       return true;
     }
     ++es.misses;
@@ -331,6 +337,10 @@ Result<bool> Verifier::is_state_visited() {
   node->hash = hashed ? hash : state_hash(cur_);
   node->state.parent = cur_.parent;
   cur_.parent = node.get();
+  // The new segment starts here; its marks will be made by walks through it.
+  cur_.history.clear();
+  cur_.linked.clear();
+  forget_precision(cur_);
   list.push_back(std::move(node));
   ++live_states_;
   ++stats_.states_kept;

@@ -43,6 +43,9 @@ struct RegState {
   int16_t frameno = 0;      // kStack
   int32_t map = -1;         // kMapPtr/kMapValue/kMapKey: index into the verifier's map table
   int32_t subprog = -1;     // kFunc
+  // Scalars only: some check already relied on this exact range, so pruning must compare it. An
+  // imprecise scalar matches any scalar (see precision.cpp).
+  bool precise = false;
 
   bool is_pointer() const { return type != RegType::kNotInit && type != RegType::kScalar; }
   bool is_packet() const { return type == RegType::kPacket || type == RegType::kPacketMeta; }
@@ -92,6 +95,21 @@ struct RefState {
 
 struct ExploredState;
 
+// One instruction executed on a path, for walking back when precision is needed (precision.cpp).
+struct HistEntry {
+  int32_t insn = 0;
+  int8_t frame = 0;         // the frame executing it
+  int8_t stack_frame = -1;  // a full register spill or fill: the frame whose stack it used...
+  int16_t slot = 0;         // ...and the 8-byte slot
+  uint16_t linked = 0;      // conditional jumps: 1 + index into State::linked
+  uint8_t flags = 0;
+};
+inline constexpr uint8_t kHistCallbackExit = 1;  // an exit from a callback frame back to its helper call
+
+// Registers and spilled slots refined together by a conditional jump (linked scalars), encoded as
+// frame << 24 | is_slot << 16 | register or slot index.
+using LinkedSet = std::vector<uint32_t>;
+
 struct State {
   std::vector<Frame> frames;
   std::vector<RefState> refs;
@@ -101,8 +119,11 @@ struct State {
   int insn = 0;
   // Set when a callback frame returns to its helper call, until that call is checked again.
   bool returning_from_callback = false;
-  // The last stored state on this path, for counting unfinished branches.
+  // The last stored state on this path, for counting unfinished branches and walking back.
   ExploredState* parent = nullptr;
+  // What ran since `parent` was stored.
+  std::vector<HistEntry> history;
+  std::vector<LinkedSet> linked;
 
   Frame& cur() { return frames.back(); }
   const Frame& cur() const { return frames.back(); }

@@ -12,6 +12,9 @@
 namespace bpfrt::verifier {
 namespace {
 
+// Instructions remembered per path segment for precision tracking.
+constexpr size_t kMaxHistory = 128;
+
 bool is_memory_access(Form form) {
   return form == Form::kLoad || form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic;
 }
@@ -188,6 +191,13 @@ Status Verifier::do_check() {
     }
     ++insns_since_state_;
     visited_[insn] = true;
+    if (cur_.history.size() >= kMaxHistory) {
+      // Too long to walk back through: make everything precise instead, which needs no walking.
+      mark_all_precise();
+      cur_.history.clear();
+      cur_.linked.clear();
+    }
+    cur_.history.push_back(HistEntry{static_cast<int32_t>(insn), static_cast<int8_t>(cur_.curframe())});
     if (options_.log_level >= 1) {
       log(insn_line(insn));
     }
@@ -258,6 +268,7 @@ Result<bool> Verifier::step() {
             fmt::format("callx (call %r{}) is a bpfrt extension, not available to {} programs", insn.dst, type_.name));
       }
       BPFRT_TRY(check_reg_read(insn.dst));
+      mark_precise(insn.dst);
       const RegState& target = cur_.reg(insn.dst);
       if (!target.is_const_scalar() || static_cast<int64_t>(target.var.const_value()) !=
                                            static_cast<int64_t>(static_cast<int32_t>(target.var.const_value()))) {

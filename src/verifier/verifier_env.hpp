@@ -9,6 +9,7 @@
 // REQUIRES: single-threaded use.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -31,13 +32,32 @@ struct ExploredState {
   int branches = 1;
   uint32_t hits = 0;
   uint32_t misses = 0;
-  uint64_t hash = 0;  // of what an exact comparison looks at: a cheap first test for loops
+  uint64_t hash = 0;         // of what an exact comparison looks at: a cheap first test for loops
+  bool all_precise = false;  // every scalar here and in every ancestor is precise
 };
 
 enum class AccessType : uint8_t { kRead, kWrite, kAtomic };
 
 struct CallMeta;  // check_call.cpp
 struct IdMap;     // prune.cpp
+
+// How two states are compared: exactly (loop detection), by inclusion honouring precision marks
+// (pruning), or by inclusion of every scalar (callback loops, where marks may still be incomplete).
+enum class Compare : uint8_t { kExact, kRange, kRangeAllPrecise };
+
+// Registers and stack slots whose values must be known precisely, per frame, while walking back.
+struct Backtrack {
+  std::array<uint16_t, 8> regs{};
+  std::array<uint64_t, 8> slots{};
+  bool empty() const {
+    for (size_t f = 0; f < regs.size(); ++f) {
+      if (regs[f] != 0 || slots[f] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+};
 
 // Where a pointer's target lies for an access check.
 struct Region {
@@ -100,6 +120,8 @@ class Verifier {
   // ---- branches (check_jmp.cpp)
   Result<bool> check_cond_jump(const OpInfo& info, const Instruction& insn);
   static void mark_null_checked(State& state, uint32_t id, bool is_null);
+  // Records the scalars linked to a jump's operands on its history entry; true if one is precise.
+  bool record_linked_scalars(const Instruction& insn, bool reg_form);
   static void propagate_linked_scalars(State& state, const RegState& known);
 
   // ---- calls and exit (check_call.cpp)
@@ -115,9 +137,23 @@ class Verifier {
 
   // ---- pruning (prune.cpp)
   Result<bool> is_state_visited();
-  bool states_equal(const State& old_state, const State& cur, bool exact) const;
-  bool frames_equal(const Frame& old_frame, const Frame& cur, uint16_t live, IdMap& ids, bool exact) const;
-  bool regsafe(const RegState& old_reg, const RegState& cur, IdMap& ids, bool exact) const;
+  bool states_equal(const State& old_state, const State& cur, Compare mode) const;
+  bool frames_equal(const Frame& old_frame, const Frame& cur, uint16_t live, IdMap& ids, Compare mode) const;
+  bool regsafe(const RegState& old_reg, const RegState& cur, IdMap& ids, Compare mode) const;
+
+  // ---- precision (precision.cpp)
+  // Marks register `regno` of the current frame precise in the current state and, walking back along
+  // the path, whatever its value came from in every stored ancestor.
+  void mark_precise(int regno);
+  void mark_precise(Backtrack bt);
+  // After pruning against `old`: what old's continuation relied on, this path relies on too.
+  void propagate_precision(const State& old);
+  // Records, on the current instruction, the stack slot a spill or fill used.
+  void note_spill_slot(int frameno, int offset);
+  bool backtrack_insn(const HistEntry& e, const State& state, Backtrack& bt) const;
+  void apply_marks(State& state, Backtrack& bt, bool drop_known) const;
+  void mark_all_precise();
+  static void forget_precision(State& state);
   // Makes cur_ more general where it differs from `old` in scalar values (callback loops only).
   void widen_scalars(const State& old);
   // Equal for states that compare exactly equal (ids may differ by renaming).
