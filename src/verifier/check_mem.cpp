@@ -50,6 +50,11 @@ Status Verifier::check_store(const OpInfo& info, const Instruction& insn) {
   RegState value;
   if (info.form == Form::kStoreReg) {
     BPFRT_TRY(check_reg_read(insn.src));
+    if (cur_.reg(insn.src).is_const_scalar() && cur_.reg(insn.src).var.const_value() == 0) {
+      // Stack bytes written with a zero read back as the constant 0, which the precision walk cannot
+      // follow to this register: its value matters from here on.
+      mark_precise(insn.src);
+    }
     value = cur_.reg(insn.src);
   } else {
     const auto imm = static_cast<uint64_t>(static_cast<int64_t>(insn.imm));
