@@ -173,12 +173,13 @@ uint64_t helper_entry(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64
 }
 
 // The helper ids bpfrt's prototype table has; each gets an instance of helper_entry.
-#define BPFRT_FUZZ_HELPER_IDS(X)                                                                                     \
-  X(1)                                                                                                               \
-  X(2)                                                                                                               \
-  X(3) X(4) X(5) X(6) X(7) X(8) X(12) X(14) X(15) X(16) X(25) X(27) X(36) X(45) X(58) X(67) X(87) X(88) X(89) X(93)  \
-      X(94) X(109) X(112) X(113) X(114) X(115) X(125) X(130) X(131) X(132) X(133) X(134) X(160) X(164) X(165) X(173) \
-          X(174) X(177) X(181) X(182) X(183) X(184) X(185) X(186) X(187)
+#define BPFRT_FUZZ_HELPER_IDS(X)                                                                                      \
+  X(1)                                                                                                                \
+  X(2)                                                                                                                \
+  X(3)                                                                                                                \
+  X(4) X(5) X(6) X(7) X(8) X(12) X(14) X(15) X(16) X(25) X(27) X(36) X(45) X(58) X(67) X(87) X(88) X(89) X(93) X(94)  \
+      X(109) X(112) X(113) X(114) X(115) X(125) X(130) X(131) X(132) X(133) X(134) X(160) X(164) X(165) X(173) X(174) \
+          X(177) X(181) X(182) X(183) X(184) X(185) X(186) X(187)
 
 const HelperTable& kernel_helpers() {
   static const HelperTable table = [] {
@@ -258,12 +259,101 @@ extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 // Half of the mutations work on whole instructions (a register, an offset, an immediate, an opcode of
 // the same class, a duplicated, dropped or swapped slot), so that most mutants still decode and reach
 // the verifier; the other half are libFuzzer's byte-level mutations.
+// Writes a fresh program of the shapes pruning and precision bugs hide in: values that differ between
+// the paths meeting at a join (constants, masked unknowns, copies, spills, subprogram results), then
+// used as offsets into the stack, a map value or the context, or compared in branches. Returns its
+// length in bytes.
+size_t generate_program(uint64_t (*next)(void*, uint64_t), void* rng, uint8_t* out, size_t max_slots) {
+  std::vector<Instruction> p;
+  auto r = [&](uint64_t n) { return next(rng, n); };
+  auto emit = [&](uint8_t opcode, int dst, int src, int16_t off, int32_t imm) {
+    p.push_back(Instruction{opcode, static_cast<uint8_t>(dst), static_cast<uint8_t>(src), off, imm});
+  };
+  static constexpr int32_t kConsts[] = {0, 1, 7, 8, 15, 16, 24, 31, 32, 56, 63, 64, 100, 255, -1, -8};
+  // r6 = context (or map value), r7-r9 values; r10-relative slots -8..-32 initialised.
+  emit(0xbf, 6, 1, 0, 0);  // r6 = r1
+  for (int s = 1; s <= 4; ++s) {
+    emit(0x7a, 10, 0, static_cast<int16_t>(-8 * s), 0);  // *(u64 *)(r10 - 8s) = 0
+  }
+  for (int reg = 7; reg <= 9; ++reg) {
+    if (r(2) == 0) {
+      emit(0xb7, reg, 0, 0, kConsts[r(std::size(kConsts))]);  // reg = const
+    } else {
+      emit(0x71, reg, 6, static_cast<int16_t>(r(8)), 0);  // reg = *(u8 *)(r6 + k)
+    }
+  }
+  const size_t blocks = 2 + r(5);
+  for (size_t b = 0; b < blocks && p.size() + 12 < max_slots; ++b) {
+    const int a = 7 + static_cast<int>(r(3));
+    const int c = 7 + static_cast<int>(r(3));
+    switch (r(6)) {
+      case 0: {  // diamond: if (a OP k) a = k1; else a = k2 (or a copy of c)
+        static constexpr uint8_t kJumps[] = {0x15, 0x25, 0x35, 0x45, 0x55, 0x65, 0xa5, 0xb5, 0xc5, 0x16, 0x26};
+        emit(kJumps[r(std::size(kJumps))], a, 0, 1, kConsts[r(std::size(kConsts))]);
+        emit(0xb7, a, 0, 0, kConsts[r(std::size(kConsts))]);
+        break;
+      }
+      case 1:  // a = c, linking them
+        emit(0xbf, a, c, 0, 0);
+        break;
+      case 2:  // a &= mask, a += k, a <<= k
+        emit(r(2) == 0 ? 0x57 : 0x07, a, 0, 0, kConsts[r(std::size(kConsts))]);
+        break;
+      case 3: {  // spill and fill through a slot
+        const auto slot = static_cast<int16_t>(-8 * static_cast<int>(1 + r(4)));
+        emit(r(2) == 0 ? 0x7b : 0x63, 10, a, slot, 0);
+        emit(0x79, c, 10, slot, 0);
+        break;
+      }
+      case 4: {  // a loop adding to a
+        emit(0xb7, 0, 0, 0, 0);
+        emit(0x07, a, 0, 0, 1);
+        emit(0x07, 0, 0, 0, 1);
+        emit(0xa5, 0, 0, -3, static_cast<int32_t>(1 + r(6)));
+        break;
+      }
+      default: {  // a branch comparing two values
+        emit(r(2) == 0 ? 0x2d : 0x3d, a, c, 1, 0);
+        emit(0xbf, a, c, 0, 0);
+        break;
+      }
+    }
+  }
+  // The use: r1 = r10 - 32 + a (or r6 + a); load from it.
+  const int a = 7 + static_cast<int>(r(3));
+  if (r(2) == 0) {
+    emit(0xbf, 1, 10, 0, 0);
+    emit(0x07, 1, 0, 0, -32);
+  } else {
+    emit(0xbf, 1, 6, 0, 0);
+  }
+  emit(0x0f, 1, a, 0, 0);
+  emit(0x71, 0, 1, 0, 0);
+  emit(0x95, 0, 0, 0, 0);
+  std::memcpy(out, p.data(), p.size() * sizeof(Instruction));
+  return p.size() * sizeof(Instruction);
+}
+
+uint64_t next_random(void* state, uint64_t bound) {
+  auto* rng = static_cast<uint64_t*>(state);
+  *rng = mix(*rng, 0x1234567);
+  return bound == 0 ? 0 : *rng % bound;
+}
+
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
   uint64_t rng = mix(seed, size);
   auto next = [&rng](uint64_t bound) {
     rng = mix(rng, 0x1234567);
     return bound == 0 ? 0 : rng % bound;
   };
+  if (max_size >= kHeader + 64 * 8 && next(8) == 0) {
+    if (size < kHeader) {
+      std::memset(data, 0, kHeader);
+    }
+    data[0] = next(2) == 0 ? 0 : 2;  // raw or kprobe
+    data[1] = 64;
+    return kHeader + generate_program(next_random, &rng, data + kHeader, (max_size - kHeader) / 8);
+  }
   if (size < kHeader + 16 || next(2) == 0) {
     return LLVMFuzzerMutate(data, size, max_size);
   }
