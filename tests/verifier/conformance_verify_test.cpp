@@ -50,7 +50,10 @@ TEST_P(VerifyVector, AcceptedQuickly) {
   auto report = verify_vector(GetParam());
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_TRUE(report->accepted) << report->log;
+  EXPECT_LT(report->stats.insns_processed, 20000u);
+#ifdef BPFRT_CHECK_TIMING
   EXPECT_LT(report->stats.duration, std::chrono::milliseconds(100)) << format_verifier_stats(report->stats, {});
+#endif
 }
 
 INSTANTIATE_TEST_SUITE_P(Conformance, VerifyVector, ::testing::ValuesIn(vector_files()), [](const auto& param_info) {

@@ -22,6 +22,7 @@ struct VerifyArgs {
   std::optional<size_t> ctx_size;
   std::vector<std::string> maps;
   bool conformance_helpers = false;
+  bool exact_pruning = false;
 };
 
 void run_verify(const VerifyArgs& args) {
@@ -40,6 +41,7 @@ void run_verify(const VerifyArgs& args) {
                  : annotated        ? annotated->type
                                     : ProgramType::kRaw;
   options.log_level = args.log_level;
+  options.track_precision = !args.exact_pruning;
   options.ctx_size = args.ctx_size  ? *args.ctx_size
                      : input.vector ? input.vector->memory.size()
                      : annotated    ? annotated->ctx_size
@@ -98,6 +100,8 @@ void register_verify_command(CLI::App& app) {
   verify->add_option("--map", args->maps, "a map lddw map_fd(FD) names: \"FD TYPE KEY VALUE MAX [flags=N]\"");
   verify->add_flag("--conformance-helpers", args->conformance_helpers,
                    "raw programs: check calls against the bpf_conformance helpers 0-5 (always on for .data)");
+  verify->add_flag("--exact-pruning", args->exact_pruning,
+                   "compare every scalar when pruning (no precision tracking): slower, for comparison");
   verify->callback([args] { run_verify(*args); });
 }
 
