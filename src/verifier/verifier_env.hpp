@@ -38,8 +38,19 @@ struct ExploredState {
 
 enum class AccessType : uint8_t { kRead, kWrite, kAtomic };
 
-struct CallMeta;  // check_call.cpp
-struct IdMap;     // prune.cpp
+// What the arguments of one helper call established.
+struct CallMeta {
+  int map = -1;        // from a kConstMapPtr argument
+  int mem_regno = -1;  // a memory argument waiting for its size (-2: it was NULL)
+  bool mem_write = false;
+  uint64_t alloc_size = 0;
+  uint32_t release_ref = 0;
+  int callback = -1;  // subprogram passed as kPtrToFunc
+  int lock_map = -1;  // kPtrToSpinLock
+  uint32_t lock_id = 0;
+};
+
+struct IdMap;  // prune.cpp
 
 // How two states are compared: exactly (loop detection), by inclusion honouring precision marks
 // (pruning), or by inclusion of every scalar (callback loops, where marks may still be incomplete).
@@ -108,6 +119,18 @@ class Verifier {
   Status check_stack_access(const RegState& reg, int regno, int64_t off, int size, AccessType type,
                             const RegState* stored, RegState* loaded, bool sign_extend);
   Status check_region_access(const RegState& reg, int regno, int64_t off, int size, const Region& region);
+  // The bytes [lo, hi) relative to a frame pointer a stack access may touch.
+  struct StackSpan {
+    int64_t lo;
+    int64_t hi;
+    bool variable;
+    int64_t fixed;  // the constant part of the offset, for messages
+    int size;       // of one access
+  };
+  Status read_stack(const Frame& frame, const RegState& reg, int regno, const StackSpan& span, AccessType type,
+                    RegState* loaded, bool sign_extend);
+  Status write_stack(Frame& frame, const RegState& reg, int regno, const StackSpan& span, AccessType type,
+                     const RegState* stored);
   Status check_packet_access(const RegState& reg, int regno, int64_t off, int size, AccessType type);
   // Helper memory arguments: [reg, reg + size) must be accessible (readable and initialised for
   // reads, writable for writes); stack bytes written become initialised.
