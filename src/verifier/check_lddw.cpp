@@ -24,6 +24,19 @@ int Verifier::map_index(LddwSrc source, int32_t ref, Error& error) {
     error = refuse(fmt::format("{} {}: {}", by_index ? "map index" : "map fd", ref, info.error().message));
     return -1;
   }
+  if (info->spin_lock_offset >= 0) {
+    // The kernel's check_map_prog_compatibility: these program types may run where a lock can deadlock.
+    const ProgramType t = type_.type;
+    if (t == ProgramType::kSocketFilter) {
+      error = refuse("socket filter progs cannot use bpf_spin_lock yet");
+      return -1;
+    }
+    if (t == ProgramType::kKprobe || t == ProgramType::kTracepoint || t == ProgramType::kPerfEvent ||
+        t == ProgramType::kRawTracepoint) {
+      error = refuse("tracing progs cannot use bpf_spin_lock yet");
+      return -1;
+    }
+  }
   maps_.push_back(std::move(*info));
   const int index = static_cast<int>(maps_.size()) - 1;
   map_by_ref_.emplace(key, index);

@@ -3,15 +3,18 @@
 // compared with bpfrt's. A program bpfrt accepts and the kernel refuses fails the test unless its file
 // says "# kernel: differs <why>" (a deliberate difference, listed in docs/verifier.md). The summary test
 // prints the agreement table recorded in docs/verifier.md.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
 #include <map>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
+#include <linux/btf.h>
 #include <unistd.h>
 
 #include "corpus_util.hpp"
@@ -43,9 +46,41 @@ class Fd {
   int fd_;
 };
 
+// BTF describing a value with a struct bpf_spin_lock at `lock_offset` and opaque bytes around it, as
+// the kernel needs to find the lock. Returns the BTF (owned by the caller) or nullptr.
+struct btf* spin_lock_value_btf(const MapInfo& info, int* key_type, int* value_type) {
+  struct btf* btf = btf__new_empty();
+  const int u32 = btf__add_int(btf, "unsigned int", 4, 0);
+  const int u8 = btf__add_int(btf, "unsigned char", 1, 0);
+  const int lock = btf__add_struct(btf, "bpf_spin_lock", 4);
+  btf__add_field(btf, "val", u32, 0, 0);
+  *key_type = u32;
+  const int bytes = btf__add_array(btf, u32, u8, info.value_size);
+  *value_type = btf__add_struct(btf, "value", info.value_size);
+  btf__add_field(btf, "lock", lock, static_cast<uint32_t>(info.spin_lock_offset) * 8, 0);
+  (void)bytes;
+  if (btf__load_into_kernel(btf) != 0) {
+    btf__free(btf);
+    return nullptr;
+  }
+  return btf;
+}
+
 Result<Fd> create_kernel_map(const MapInfo& info) {
   LIBBPF_OPTS(bpf_map_create_opts, opts);
   opts.map_flags = info.flags;
+  struct btf* lock_btf = nullptr;
+  if (info.spin_lock_offset >= 0) {
+    int key_type = 0;
+    int value_type = 0;
+    lock_btf = spin_lock_value_btf(info, &key_type, &value_type);
+    if (lock_btf == nullptr) {
+      return make_error(ErrorCode::kIo, fmt::format("loading spin-lock BTF: {}", std::strerror(errno)));
+    }
+    opts.btf_fd = static_cast<__u32>(btf__fd(lock_btf));
+    opts.btf_key_type_id = static_cast<__u32>(key_type);
+    opts.btf_value_type_id = static_cast<__u32>(value_type);
+  }
   std::optional<Fd> inner;
   if (info.inner) {
     auto created = create_kernel_map(*info.inner);
@@ -57,6 +92,7 @@ Result<Fd> create_kernel_map(const MapInfo& info) {
   }
   const int fd = bpf_map_create(static_cast<bpf_map_type>(info.type), nullptr, info.key_size, info.value_size,
                                 info.max_entries, &opts);
+  btf__free(lock_btf);  // the map keeps its own reference
   if (fd < 0) {
     return make_error(ErrorCode::kIo,
                       fmt::format("bpf_map_create(type {}, key {}, value {}, max {}): {}", info.type, info.key_size,
@@ -72,6 +108,48 @@ bool can_load_programs() {
     return false;
   }
   close(fd);
+  return true;
+}
+
+// The kernel verifies callbacks (bpf_loop, for_each_map_elem) only with BTF describing each function.
+// For programs that take a subprogram's address, describe every function as `static long f(long, ...)`.
+struct FuncInfo {
+  struct btf* btf = nullptr;
+  std::vector<bpf_func_info> records;
+  ~FuncInfo() { btf__free(btf); }
+};
+
+Result<bool> add_func_info(const AnnotatedProgram& p, FuncInfo& out) {
+  std::vector<uint32_t> starts = {0};
+  bool takes_address = false;
+  for (size_t i = 0; i < p.insns.size(); ++i) {
+    const Instruction& insn = p.insns[i];
+    const bool local_call = insn.opcode == 0x85 && insn.src == 1;
+    const bool func_addr = insn.opcode == 0x18 && insn.src == 4;
+    takes_address = takes_address || func_addr;
+    if (local_call || func_addr) {
+      starts.push_back(static_cast<uint32_t>(static_cast<int64_t>(i) + 1 + insn.imm));
+    }
+  }
+  if (!takes_address) {
+    return false;
+  }
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  out.btf = btf__new_empty();
+  const int long_type = btf__add_int(out.btf, "long", 8, BTF_INT_SIGNED);
+  const int proto = btf__add_func_proto(out.btf, long_type);
+  for (const char* arg : {"a", "b", "c", "d", "e"}) {
+    btf__add_func_param(out.btf, arg, long_type);
+  }
+  for (size_t f = 0; f < starts.size(); ++f) {
+    const std::string name = "f" + std::to_string(f);
+    const int func = btf__add_func(out.btf, name.c_str(), f == 0 ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC, proto);
+    out.records.push_back(bpf_func_info{starts[f], static_cast<uint32_t>(func)});
+  }
+  if (btf__load_into_kernel(out.btf) != 0) {
+    return make_error(ErrorCode::kIo, fmt::format("loading BTF: {}", std::strerror(errno)));
+  }
   return true;
 }
 
@@ -101,8 +179,19 @@ Result<KernelVerdict> kernel_verify(const AnnotatedProgram& p) {
       // An undeclared fd stays as written: the kernel refuses it as bpfrt does.
     }
   }
+  FuncInfo func_info;
+  auto has_func_info = add_func_info(p, func_info);
+  if (!has_func_info) {
+    return has_func_info.take_error();
+  }
   auto load = [&](char* log, size_t log_size) {
     LIBBPF_OPTS(bpf_prog_load_opts, opts);
+    if (*has_func_info) {
+      opts.prog_btf_fd = static_cast<__u32>(btf__fd(func_info.btf));
+      opts.func_info = func_info.records.data();
+      opts.func_info_cnt = static_cast<__u32>(func_info.records.size());
+      opts.func_info_rec_size = sizeof(bpf_func_info);
+    }
     if (p.type == ProgramType::kSyscall) {
       opts.prog_flags = BPF_F_SLEEPABLE;
     }
@@ -212,6 +301,7 @@ TEST(KernelAgreementSummary, Table) {
   }
   int both_accept = 0;
   int both_refuse = 0;
+  int same_reason = 0;
   int stricter = 0;
   int looser_documented = 0;
   int looser_bug = 0;
@@ -228,6 +318,8 @@ TEST(KernelAgreementSummary, Table) {
       ++both_accept;
     } else if (!ours->accepted && !kernel->accepted) {
       ++both_refuse;
+      const std::string first = ours->reason.substr(0, ours->reason.find('\n'));
+      same_reason += last_line(kernel->log) == first ? 1 : 0;
     } else if (!ours->accepted) {
       ++stricter;
       details += fmt::format("  bpfrt stricter: {} (bpfrt: {})\n", name, ours->reason);
@@ -241,9 +333,10 @@ TEST(KernelAgreementSummary, Table) {
   }
   std::cout << fmt::format(
                    "kernel agreement over {} corpus programs of kernel types: {} agree ({} both accept, {} both "
-                   "refuse), {} bpfrt stricter, {} deliberate differences, {} undocumented (bugs)\n",
-                   files.size(), both_accept + both_refuse, both_accept, both_refuse, stricter, looser_documented,
-                   looser_bug)
+                   "refuse, {} of them with the kernel's exact reason), {} bpfrt stricter, {} deliberate "
+                   "differences, {} undocumented (bugs)\n",
+                   files.size(), both_accept + both_refuse, both_accept, both_refuse, same_reason, stricter,
+                   looser_documented, looser_bug)
             << details;
   EXPECT_EQ(looser_bug, 0);
 }

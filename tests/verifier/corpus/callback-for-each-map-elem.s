@@ -1,6 +1,5 @@
 # type: kprobe
 # map: 1 hash 4 8 16
-# kernel: differs the kernel wants BTF func_info for callback subprograms; bpfrt verifies them without BTF
 # expect: accept
     lddw %r1, map_fd(1)
     lddw %r2, func(cb)

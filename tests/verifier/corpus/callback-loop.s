@@ -1,6 +1,5 @@
 # bpf_loop calls the callback up to N times; its context lives on the caller's stack.
 # type: kprobe
-# kernel: differs the kernel wants BTF func_info for callback subprograms; bpfrt verifies them without BTF
 # expect: accept
     stdw [%r10-8], 0
     mov %r1, 10

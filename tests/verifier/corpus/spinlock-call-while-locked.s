@@ -1,6 +1,5 @@
-# type: kprobe
+# type: sched_cls
 # map: 1 array 4 16 1 spin_lock=0
-# kernel: skip no BTF for the lock
 # expect: reject function calls are not allowed while holding a lock
     lddw %r6, map_value(1, 0)
     mov %r1, %r6

@@ -1,6 +1,5 @@
-# type: kprobe
+# type: sched_cls
 # map: 1 array 4 16 1 spin_lock=0
-# kernel: skip the kernel learns where a map's bpf_spin_lock is from BTF, which corpus maps lack
 # expect: accept
     lddw %r6, map_value(1, 0)
     mov %r1, %r6

@@ -1,6 +1,5 @@
-# type: kprobe
+# type: sched_cls
 # map: 1 array 4 16 1 spin_lock=0
-# kernel: skip no BTF for the lock
 # expect: reject bpf_spin_unlock is missing
     lddw %r1, map_value(1, 0)
     call 93

@@ -1,5 +1,5 @@
 # The kernel needs BTF describing the lock; bpfrt needs the map to declare it.
-# type: kprobe
+# type: sched_cls
 # map: 1 array 4 16 1
 # expect: reject has no valid bpf_spin_lock
     lddw %r1, map_value(1, 0)
