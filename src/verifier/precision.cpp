@@ -45,7 +45,9 @@ void Verifier::note_spill_slot(int frameno, int offset) {
 }
 
 void Verifier::mark_precise(int regno) {
-  if (cur_.reg(regno).type != RegType::kScalar) {
+  // Already precise here means the walk for this value was done (a mark in the current state is only
+  // ever set by a walk, or copied from a register that had one).
+  if (cur_.reg(regno).type != RegType::kScalar || cur_.reg(regno).precise) {
     return;
   }
   Backtrack bt;
