@@ -36,6 +36,9 @@ Result<uint64_t> run_program(Program program, std::vector<uint8_t>& memory, Engi
   options.verifier.ctx_size = memory.size();
   options.engine.helpers = &conformance_helpers();
   options.engine.instruction_budget = budget;
+  if (budget != 0) {
+    options.verifier.limits.max_processed = std::min<uint64_t>(budget, options.verifier.limits.max_processed);
+  }
   auto engine = load_engine(kind, std::move(program), std::move(options));
   if (!engine) {
     return engine.take_error();

@@ -20,7 +20,7 @@ struct VectorOutcome {
 // Runs an already-parsed vector with the conformance helpers; `memory` starts as the vector's -- mem.
 // The program is verified first as a "raw" program over that memory, unless `verify` is false; a
 // refusal counts as an error (which passes only vectors that expect one).
-// A non-zero `instruction_budget` bounds each run (the fuzzers use it).
+// A non-zero `instruction_budget` bounds each run, and the verification too (the fuzzers use it).
 VectorOutcome run_vector(const TestVector& vector, EngineKind engine, uint64_t instruction_budget = 0,
                          bool verify = true);
 
