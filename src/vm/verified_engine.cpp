@@ -3,6 +3,19 @@
 #include <fmt/format.h>
 
 namespace bpfrt {
+namespace {
+
+// Hands the accesses the verifier proved in bounds to engines that can use them (the JIT drops those
+// checks; EngineOptions::proven_safe). Written as a template so this unit builds whether or not the
+// engine options have the field yet.
+template <class Options>
+void pass_proven_accesses(Options& engine, const std::vector<bool>& proven) {
+  if constexpr (requires { engine.proven_safe = proven; }) {
+    engine.proven_safe = proven;
+  }
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Engine>> load_engine(EngineKind kind, Program program, LoadOptions options,
                                             VerifierReport* report) {
@@ -26,6 +39,7 @@ Result<std::unique_ptr<Engine>> load_engine(EngineKind kind, Program program, Lo
                         fmt::format("the program uses {} bytes of stack per frame but the engine gives {}",
                                     verdict->stack_depth, options.engine.stack_size));
     }
+    pass_proven_accesses(options.engine, verdict->access_proven_safe);
   }
   return create_engine(kind, std::move(program), std::move(options.engine));
 }
