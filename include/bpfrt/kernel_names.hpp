@@ -27,5 +27,7 @@ std::string map_type_name(uint32_t type);
 
 // Accepts the names above, "BPF_PROG_TYPE_*" spellings and "raw"; case-insensitive.
 Result<ProgType> parse_prog_type(std::string_view name);
+// A map type by kernel name ("hash", "BPF_MAP_TYPE_RINGBUF", ...) or number.
+Result<uint32_t> parse_kernel_map_type(std::string_view name);
 
 }  // namespace bpfrt

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "helpers/conformance_helpers.hpp"
+#include "vm/verified_engine.hpp"
 
 #ifndef BPFRT_SHARED_DIR
 #define BPFRT_SHARED_DIR "../shared"
@@ -26,11 +27,19 @@ const HelperTable& conformance_helpers() {
   return kTable;
 }
 
-Result<uint64_t> run_program(Program program, std::vector<uint8_t>& memory, EngineKind kind, uint64_t budget = 0) {
-  EngineOptions options;
-  options.helpers = &conformance_helpers();
-  options.instruction_budget = budget;
-  auto engine = create_engine(kind, std::move(program), std::move(options));
+// Verified as a "raw" program over the vector's memory, then run.
+Result<uint64_t> run_program(Program program, std::vector<uint8_t>& memory, EngineKind kind, bool verify,
+                             uint64_t budget = 0) {
+  LoadOptions options;
+  options.verify = verify;
+  options.verifier.type = ProgramType::kRaw;
+  options.verifier.ctx_size = memory.size();
+  options.engine.helpers = &conformance_helpers();
+  options.engine.instruction_budget = budget;
+  if (budget != 0) {
+    options.verifier.limits.max_processed = std::min<uint64_t>(budget, options.verifier.limits.max_processed);
+  }
+  auto engine = load_engine(kind, std::move(program), std::move(options));
   if (!engine) {
     return engine.take_error();
   }
@@ -39,13 +48,13 @@ Result<uint64_t> run_program(Program program, std::vector<uint8_t>& memory, Engi
 
 }  // namespace
 
-VectorOutcome run_vector(const TestVector& vector, EngineKind engine, uint64_t instruction_budget) {
+VectorOutcome run_vector(const TestVector& vector, EngineKind engine, uint64_t instruction_budget, bool verify) {
   auto program = vector.program();
   if (!program) {
     return {false, program.error().message};
   }
   std::vector<uint8_t> memory = vector.memory;
-  auto r0 = run_program(std::move(*program), memory, engine, instruction_budget);
+  auto r0 = run_program(std::move(*program), memory, engine, verify, instruction_budget);
   if (vector.error) {
     if (r0) {
       return {false, fmt::format("expected an error ({}) but the program returned 0x{:x}",
@@ -65,24 +74,25 @@ VectorOutcome run_vector(const TestVector& vector, EngineKind engine, uint64_t i
   return {true, {}};
 }
 
-VectorOutcome run_vector_file(const std::string& path, EngineKind engine) {
+VectorOutcome run_vector_file(const std::string& path, EngineKind engine, bool verify) {
   auto vector = load_test_vector(path);
   if (!vector) {
     return {false, vector.error().message};
   }
-  VectorOutcome outcome = run_vector(*vector, engine);
+  VectorOutcome outcome = run_vector(*vector, engine, 0, verify);
   if (!outcome.passed && !outcome.message.starts_with(path)) {
     outcome.message = fmt::format("{}: {}", path, outcome.message);
   }
   return outcome;
 }
 
-Result<uint64_t> run_bytecode(std::span<const uint8_t> bytecode, std::vector<uint8_t> memory, EngineKind engine) {
+Result<uint64_t> run_bytecode(std::span<const uint8_t> bytecode, std::vector<uint8_t> memory, EngineKind engine,
+                              bool verify) {
   auto program = Program::decode(bytecode);
   if (!program) {
     return program.take_error();
   }
-  return run_program(std::move(*program), memory, engine);
+  return run_program(std::move(*program), memory, engine, verify);
 }
 
 Result<std::vector<std::string>> list_vectors(const std::string& dir) {

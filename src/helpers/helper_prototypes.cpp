@@ -102,4 +102,12 @@ const StandardHelper* find_standard_helper(std::string_view name) {
   return it != kHelpers.end() ? &*it : nullptr;
 }
 
+HelperTable standard_helper_prototypes() {
+  HelperTable table;
+  for (const StandardHelper& h : kHelpers) {
+    (void)table.add(HelperEntry{h.id, std::string(h.name), nullptr, h.prototype});  // ids are unique
+  }
+  return table;
+}
+
 }  // namespace bpfrt

@@ -22,4 +22,8 @@ std::span<const StandardHelper> standard_helpers();
 const StandardHelper* find_standard_helper(int32_t id);
 const StandardHelper* find_standard_helper(std::string_view name);
 
+// A prototype-only table of every standard helper (function pointers null): what the verifier needs
+// to check calls before the implementations are registered.
+HelperTable standard_helper_prototypes();
+
 }  // namespace bpfrt

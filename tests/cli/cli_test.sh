@@ -49,13 +49,40 @@ expect_error "unknown opcode" "instruction 0 (opcode 0xff): unknown opcode" "$BP
 expect_error "missing file" "cannot open" "$BPFRT" run "$tmp/nope.s"
 expect_error "bad memory hex" "invalid hex bytes" "$BPFRT" run "$tmp/len.s" --mem 'zz'
 printf 'loop: ja loop\n' > "$tmp/loop.s"
-expect_error "budget" "instruction budget of 100 exhausted" "$BPFRT" run "$tmp/loop.s" --budget 100
 printf 'ldxdw %%r0, [%%r1+100]\nexit\n' > "$tmp/oob.s"
-expect_error "out of bounds" "out-of-bounds read of 8 bytes" "$BPFRT" run "$tmp/oob.s" --mem '00'
+# The verifier refuses both before they run...
+expect_error "verifier: infinite loop" "infinite loop detected at insn 0" "$BPFRT" run "$tmp/loop.s" --budget 100
+expect_error "verifier: out of bounds" "invalid access to context, ctx_size=1 off=100 size=8" \
+  "$BPFRT" run "$tmp/oob.s" --mem '00'
+# ...and without it the engine's run-time checks still stop them, after a loud warning.
+expect_error "budget" "instruction budget of 100 exhausted" "$BPFRT" run "$tmp/loop.s" --budget 100 --no-verify
+expect_error "out of bounds" "out-of-bounds read of 8 bytes" "$BPFRT" run "$tmp/oob.s" --mem '00' --no-verify
+expect_error "no-verify warns" "WARNING: --no-verify" "$BPFRT" run "$tmp/oob.s" --mem '00' --no-verify
+
+# bpfrt verify: OK or the kernel-style log, exit 0 or 1.
+check "verify OK" "OK" "$("$BPFRT" verify "$tmp/len.s")"
+check "verify .data" "OK" "$("$BPFRT" verify "$SHARED/conformance/tests/subnet.data")"
+expect_error "verify refusal" "R0 !read_ok" "$BPFRT" verify "$SHARED/conformance/negative/error.data"
+if ! "$BPFRT" verify "$tmp/len.s" --stats | grep -q "processed 2 insns"; then
+  echo "FAIL verify --stats lacks the processed-instructions count"
+  failures=$((failures + 1))
+fi
+printf 'r: ldxw %%r0, [%%r1+0]\nexit\n' > "$tmp/xdp.s"
+expect_error "verify --type xdp: only r1 is set" "R2 !read_ok" "$BPFRT" verify "$tmp/len.s" --type xdp
+expect_error "verify --type xdp: ctx layout" "invalid bpf_context access off=100 size=8" \
+  "$BPFRT" verify "$tmp/oob.s" --type xdp
+check "verify --type xdp data" "OK" "$("$BPFRT" verify "$tmp/xdp.s" --type xdp 2>&1 | tail -1)"
+if ! "$BPFRT" verify "$tmp/len.s" --log-level 2 | grep -q "1: (95) exit"; then
+  echo "FAIL verify --log-level 2 lacks the instruction trace"
+  failures=$((failures + 1))
+fi
+expect_error "verify bad type" "unknown program type 'frob'" "$BPFRT" verify "$tmp/len.s" --type frob
 expect_error "unknown engine" "engine" "$BPFRT" run "$tmp/len.s" --engine fast
 : > "$tmp/empty.bin"
 expect_error "empty file" "file is empty" "$BPFRT" run "$tmp/empty.bin"
-expect_error "negative vectors" "0 passed, 60 failed" "$BPFRT" conformance "$SHARED/conformance/negative"
+# error.data (`or %r0, %r10`) is the one negative vector that assembles; the verifier refuses it, which is
+# the error it expects.
+expect_error "negative vectors" "1 passed, 59 failed" "$BPFRT" conformance "$SHARED/conformance/negative"
 
 # The plug-in protocol: program hex on stdin, memory hex as argument, r0 in hex on stdout.
 check "plugin" "3" "$(printf 'bf 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00 \n' | "$BPFRT" conformance-plugin 'aabbcc')"

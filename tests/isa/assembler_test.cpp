@@ -158,6 +158,13 @@ TEST(Assembler, RejectsEveryNegativeVector) {
   ASSERT_TRUE(files.ok()) << files.error().message;
   ASSERT_EQ(files->size(), 60u);
   for (const std::string& file : *files) {
+    if (std::filesystem::path(file).stem() == "error") {
+      // `or %r0, %r10` assembles; it is rejected by the verifier (r0 read before it is written), which
+      // is the error the vector expects. Unverified, it runs and leaks r10 instead.
+      EXPECT_TRUE(run_vector_file(file, EngineKind::kInterpreter).passed);
+      EXPECT_FALSE(run_vector_file(file, EngineKind::kInterpreter, /*verify=*/false).passed);
+      continue;
+    }
     const VectorOutcome outcome = run_vector_file(file, EngineKind::kInterpreter);
     EXPECT_FALSE(outcome.passed) << file;
     EXPECT_FALSE(outcome.message.empty()) << file;

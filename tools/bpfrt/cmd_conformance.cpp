@@ -15,10 +15,14 @@ struct ConformanceArgs {
   std::vector<std::string> paths;
   std::string engine = "interp";
   bool verbose = false;
+  bool no_verify = false;
 };
 
 void run_conformance(const ConformanceArgs& args) {
   const EngineKind kind = unwrap(parse_engine_kind(args.engine));
+  if (args.no_verify) {
+    warn_unverified();
+  }
   std::vector<std::string> files;
   const std::vector<std::string> paths = args.paths.empty() ? std::vector{default_conformance_dir()} : args.paths;
   for (const std::string& path : paths) {
@@ -37,7 +41,7 @@ void run_conformance(const ConformanceArgs& args) {
   size_t passed = 0;
   size_t failed = 0;
   for (const std::string& file : files) {
-    const VectorOutcome outcome = run_vector_file(file, kind);
+    const VectorOutcome outcome = run_vector_file(file, kind, !args.no_verify);
     if (outcome.passed) {
       ++passed;
       if (args.verbose) {
@@ -58,6 +62,7 @@ struct PluginArgs {
   std::string memory_hex;
   std::string engine = "interp";
   bool elf = false;
+  bool no_verify = false;
 };
 
 // Program: one line of hex bytes on stdin. Memory: hex on the command line. Output: r0 in hex.
@@ -78,7 +83,10 @@ int run_plugin(const PluginArgs& args) {
                        : !code ? "program: " + code.error().message
                                : "memory: " + memory.error().message);
   }
-  auto r0 = run_bytecode(*code, std::move(*memory), *kind);
+  if (args.no_verify) {
+    warn_unverified();
+  }
+  auto r0 = run_bytecode(*code, std::move(*memory), *kind, !args.no_verify);
   if (!r0) {
     return fail_plugin(r0.error().message);
   }
@@ -90,6 +98,7 @@ void add_plugin_options(CLI::App& app, PluginArgs& args) {
   app.add_option("MEMHEX", args.memory_hex, "input memory as hex bytes");
   app.add_option("--engine", args.engine, "interp or jit")->check(CLI::IsMember({"interp", "jit"}));
   app.add_flag("--elf", args.elf, "the program is an ELF object (not supported)");
+  app.add_flag("--no-verify", args.no_verify, "skip the verifier (trusted experiments only; prints a warning)");
 }
 
 }  // namespace
@@ -100,6 +109,8 @@ void register_conformance_commands(CLI::App& app) {
   conformance->add_option("PATH", args->paths, "vector files or directories (default: the shared suite)");
   conformance->add_option("--engine", args->engine, "interp or jit")->check(CLI::IsMember({"interp", "jit"}));
   conformance->add_flag("-v,--verbose", args->verbose, "also list passing vectors");
+  conformance->add_flag("--no-verify", args->no_verify,
+                        "skip the verifier (trusted experiments only; prints a warning)");
   conformance->callback([args] { run_conformance(*args); });
 
   auto plugin_args = std::make_shared<PluginArgs>();

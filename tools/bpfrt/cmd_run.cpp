@@ -7,7 +7,9 @@
 
 #include "commands.hpp"
 #include "helpers/conformance_helpers.hpp"
+#include "helpers/helper_prototypes.hpp"
 #include "program_input.hpp"
+#include "vm/verified_engine.hpp"
 
 namespace bpfrt::cli {
 namespace {
@@ -21,6 +23,8 @@ struct RunCommandArgs {
   size_t stack_size = kDefaultStackSize;
   bool conformance_helpers = false;
   ObjectRunArgs object;  // --data-in, --ctx-in, --data-out, --repeat, --btf: BPF objects only
+  std::string type = "raw";
+  bool no_verify = false;
 };
 
 void run_program_command(const RunCommandArgs& args) {
@@ -49,12 +53,18 @@ void run_program_command(const RunCommandArgs& args) {
   if (args.conformance_helpers || input.vector) {
     check(add_conformance_helpers(helpers));
   }
-  EngineOptions options;
-  options.helpers = &helpers;
-  options.instruction_budget = args.budget;
-  options.stack_size = args.stack_size;
+  LoadOptions options;
+  options.verify = !args.no_verify;
+  options.verifier.type = unwrap(parse_program_type(args.type));
+  options.verifier.ctx_size = memory.size();
+  options.engine.helpers = &helpers;
+  options.engine.instruction_budget = args.budget;
+  options.engine.stack_size = args.stack_size;
+  if (args.no_verify) {
+    warn_unverified();
+  }
   const EngineKind kind = unwrap(parse_engine_kind(args.engine));
-  auto engine = unwrap(create_engine(kind, std::move(input.program), std::move(options)));
+  auto engine = unwrap(load_engine(kind, std::move(input.program), std::move(options)));
   const uint64_t r0 = unwrap(engine->run(memory.empty() ? nullptr : memory.data(), memory.size()));
   std::cout << fmt::format("0x{:x}\n", r0);
 }
@@ -79,6 +89,8 @@ void register_run_command(CLI::App& app) {
   run->add_option("--repeat", args->object.repeat, "object programs: run N times and report the mean duration")
       ->check(CLI::Range(1u, 100000000u));
   run->add_option("--btf", args->object.btf, "object programs: resolve CO-RE against this BTF file");
+  run->add_option("--type", args->type, "program type to verify it as (default raw: the memory is the context)");
+  run->add_flag("--no-verify", args->no_verify, "skip the verifier (trusted experiments only; prints a warning)");
   run->callback([args] { run_program_command(*args); });
 }
 

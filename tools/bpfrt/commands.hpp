@@ -34,6 +34,10 @@ void register_bench_commands(CLI::App& app);
 void register_map_commands(CLI::App& app);
 void register_prog_commands(CLI::App& app);
 void register_registry_commands(CLI::App& app);
+void register_verify_command(CLI::App& app);
+
+// Printed on stderr whenever a program is run without verification (--no-verify).
+void warn_unverified();
 
 // The plug-in protocol of the upstream bpf_conformance runner.
 int conformance_plugin_main(int argc, char** argv);

@@ -15,6 +15,11 @@ void fail(const std::string& message) {
   throw CLI::RuntimeError(1);
 }
 
+void warn_unverified() {
+  std::cerr << "bpfrt: WARNING: --no-verify: the program is NOT verified. It runs with only the engine's run-time "
+               "checks; use this for trusted experiments only.\n";
+}
+
 }  // namespace bpfrt::cli
 
 int main(int argc, char** argv) {
@@ -34,6 +39,7 @@ int main(int argc, char** argv) {
     bpfrt::cli::register_map_commands(app);
     bpfrt::cli::register_prog_commands(app);
     bpfrt::cli::register_registry_commands(app);
+    bpfrt::cli::register_verify_command(app);
     CLI11_PARSE(app, argc, argv);
     return 0;
   } catch (const std::exception& e) {  // resource exhaustion or a bug: report, never abort silently

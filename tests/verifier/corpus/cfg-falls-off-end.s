@@ -1,0 +1,3 @@
+# type: socket_filter
+# expect: reject falls off the end
+    mov %r0, 0

@@ -1,0 +1,4 @@
+# type: socket_filter
+# expect: reject invalid bpf_context access off=192 size=4
+    ldxw %r0, [%r1+192]
+    exit

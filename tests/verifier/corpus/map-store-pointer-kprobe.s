@@ -1,0 +1,15 @@
+# Tracing programs may store addresses (as a privileged kernel loader may).
+# type: kprobe
+# map: 1 hash 4 8 16
+# expect: accept
+    stw [%r10-4], 0
+    mov %r2, %r10
+    add %r2, -4
+    lddw %r1, map_fd(1)
+    call 1
+
+    jeq %r0, 0, out
+    stxdw [%r0+0], %r0
+out:
+    mov %r0, 0
+    exit

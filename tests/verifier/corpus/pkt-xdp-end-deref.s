@@ -1,0 +1,7 @@
+# type: xdp
+# expect: reject invalid mem access 'pkt_end'
+    ldxw %r2, [%r1+0]
+    ldxw %r3, [%r1+4]
+
+    ldxb %r0, [%r3-1]
+    exit

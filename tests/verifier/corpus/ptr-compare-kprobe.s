@@ -1,0 +1,7 @@
+# type: kprobe
+# expect: accept
+    mov %r0, 0
+    jgt %r1, 1000, out
+    mov %r0, 1
+out:
+    exit
