@@ -19,14 +19,15 @@ using Slot = Interpreter::Slot;
 #define BPFRT_FUSED_ALU(X) X(Add) X(Sub) X(Mul) X(Or) X(And) X(Lsh) X(Rsh) X(Xor) X(Arsh)
 constexpr int kNumFused = 4 * (0
 #define BPFRT_COUNT_FUSED(name) +1
-                                   BPFRT_FUSED_ALU(BPFRT_COUNT_FUSED)
+                               BPFRT_FUSED_ALU(BPFRT_COUNT_FUSED)
 #undef BPFRT_COUNT_FUSED
                               );
 // Loads and stores the verifier proved in bounds (EngineOptions::proven_safe) run without the runtime
 // check; they are numbered after the fused operations.
-#define BPFRT_UNCHECKED_MEM(X) \
-  X(kLdxB) X(kLdxH) X(kLdxW) X(kLdxDw) X(kLdxsB) X(kLdxsH) X(kLdxsW) X(kStB) X(kStH) X(kStW) X(kStDw) X(kStxB) \
-      X(kStxH) X(kStxW) X(kStxDw)
+#define BPFRT_UNCHECKED_MEM(X)                                                                                 \
+  X(kLdxB)                                                                                                     \
+  X(kLdxH) X(kLdxW) X(kLdxDw) X(kLdxsB) X(kLdxsH) X(kLdxsW) X(kStB) X(kStH) X(kStW) X(kStDw) X(kStxB) X(kStxH) \
+      X(kStxW) X(kStxDw)
 constexpr Op kUncheckedMem[] = {
 #define BPFRT_UNCHECKED_ENTRY(id) Op::id,
     BPFRT_UNCHECKED_MEM(BPFRT_UNCHECKED_ENTRY)
@@ -107,13 +108,13 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
 #define BPFRT_LABEL_ADDR(id, opcode, disc, value, mnemonic, form, version) &&L_##id,
       BPFRT_OPCODES(BPFRT_LABEL_ADDR)
 #undef BPFRT_LABEL_ADDR
-#define BPFRT_FUSED_ADDR(name)                                                                  \
+#define BPFRT_FUSED_ADDR(name)                                                                    \
   kBudget ? &&L_kMov64Reg : &&F_Mov##name##64Imm, kBudget ? &&L_kMov64Reg : &&F_Mov##name##64Reg, \
       kBudget ? &&L_kMov32Reg : &&F_Mov##name##32Imm, kBudget ? &&L_kMov32Reg : &&F_Mov##name##32Reg,
-      BPFRT_FUSED_ALU(BPFRT_FUSED_ADDR)
+          BPFRT_FUSED_ALU(BPFRT_FUSED_ADDR)
 #undef BPFRT_FUSED_ADDR
 #define BPFRT_UNCHECKED_ADDR(id) &&U_##id,
-      BPFRT_UNCHECKED_MEM(BPFRT_UNCHECKED_ADDR)
+              BPFRT_UNCHECKED_MEM(BPFRT_UNCHECKED_ADDR)
 #undef BPFRT_UNCHECKED_ADDR
   };
   static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kNumOps + kNumFused + kNumUnchecked);
@@ -210,18 +211,18 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
     DST = ext(v);                                                       \
     NEXT(1);                                                            \
   }
-#define LOAD_UNCHECKED(id, T, ext)                                                              \
-  U_##id : {                                                                                    \
-    T v;                                                                                        \
+#define LOAD_UNCHECKED(id, T, ext)                                                                  \
+  U_##id : {                                                                                        \
+    T v;                                                                                            \
     std::memcpy(&v, reinterpret_cast<const void*>(SRC + static_cast<int64_t>(pc->off)), sizeof(T)); \
-    DST = ext(v);                                                                               \
-    NEXT(1);                                                                                    \
+    DST = ext(v);                                                                                   \
+    NEXT(1);                                                                                        \
   }
-#define STORE_UNCHECKED(id, T, value)                                                     \
-  U_##id : {                                                                              \
-    const T v = static_cast<T>(value);                                                    \
+#define STORE_UNCHECKED(id, T, value)                                                         \
+  U_##id : {                                                                                  \
+    const T v = static_cast<T>(value);                                                        \
     std::memcpy(reinterpret_cast<void*>(DST + static_cast<int64_t>(pc->off)), &v, sizeof(T)); \
-    NEXT(1);                                                                              \
+    NEXT(1);                                                                                  \
   }
 #define STORE(id, T, value)                                            \
   L_##id : {                                                           \
@@ -302,24 +303,24 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
   ALU_BOTH(Arsh, sem::arsh64(a, rhs), sem::arsh32(a, rhs))
   // mov D, S followed by an ALU operation on D: D = S op X, in one dispatch (X is the immediate or
   // register T, never D; see fuse_pairs).
-#define FUSED64(name, b, expr)          \
-  F_Mov##name : {                       \
-    const uint64_t a = SRC;             \
-    const uint64_t rhs = (b);           \
-    DST = (expr);                       \
-    NEXT(2);                            \
+#define FUSED64(name, b, expr) \
+  F_Mov##name : {              \
+    const uint64_t a = SRC;    \
+    const uint64_t rhs = (b);  \
+    DST = (expr);              \
+    NEXT(2);                   \
   }
-#define FUSED32(name, b, expr)                       \
-  F_Mov##name : {                                    \
-    const uint32_t a = static_cast<uint32_t>(SRC);   \
-    const uint32_t rhs = static_cast<uint32_t>(b);   \
-    DST = static_cast<uint32_t>(expr);               \
-    NEXT(2);                                         \
+#define FUSED32(name, b, expr)                     \
+  F_Mov##name : {                                  \
+    const uint32_t a = static_cast<uint32_t>(SRC); \
+    const uint32_t rhs = static_cast<uint32_t>(b); \
+    DST = static_cast<uint32_t>(expr);             \
+    NEXT(2);                                       \
   }
-#define FUSED_BOTH(name, expr64, expr32)     \
-  FUSED64(name##64Imm, IMM, expr64)          \
-  FUSED64(name##64Reg, R[pc->aux], expr64)   \
-  FUSED32(name##32Imm, IMM, expr32)          \
+#define FUSED_BOTH(name, expr64, expr32)   \
+  FUSED64(name##64Imm, IMM, expr64)        \
+  FUSED64(name##64Reg, R[pc->aux], expr64) \
+  FUSED32(name##32Imm, IMM, expr32)        \
   FUSED32(name##32Reg, R[pc->aux], expr32)
   FUSED_BOTH(Add, a + rhs, a + rhs)
   FUSED_BOTH(Sub, a - rhs, a - rhs)
@@ -460,7 +461,8 @@ L_kCallHelper : {
 }
 L_kCallx : {
   const HelperEntry* entry = options.helpers == nullptr ? nullptr : options.helpers->find(static_cast<int32_t>(DST));
-  if (entry == nullptr || entry->fn == nullptr || static_cast<int64_t>(static_cast<int32_t>(DST)) != static_cast<int64_t>(DST)) {
+  if (entry == nullptr || entry->fn == nullptr ||
+      static_cast<int64_t>(static_cast<int32_t>(DST)) != static_cast<int64_t>(DST)) {
     fault.code = ErrorCode::kBadCall;
     fault.callx_target = static_cast<int64_t>(DST);
     goto fail;
@@ -672,9 +674,6 @@ Status Interpreter::predecode() {
   return {};
 }
 
-// Superinstructions: `mov D, S` directly followed by `alu D, X` (X not D) becomes one slot computing
-// D = S op X and skipping the ALU slot, which stays intact for jumps that land on it. Neither
-// instruction can fault, so errors still name the right instruction.
 void Interpreter::drop_proven_checks() {
   // bounds_checks off (trusted, verified programs only) drops them all, as in the JIT.
   const std::vector<bool>& proven = options_.proven_safe;
@@ -691,6 +690,9 @@ void Interpreter::drop_proven_checks() {
   }
 }
 
+// Superinstructions: `mov D, S` directly followed by `alu D, X` (X not D) becomes one slot computing
+// D = S op X and skipping the ALU slot, which stays intact for jumps that land on it. Neither
+// instruction can fault, so errors still name the right instruction.
 void Interpreter::fuse_pairs() {
   for (size_t i = 0; i + 1 < code_.size(); ++i) {
     Slot& first = code_[i];

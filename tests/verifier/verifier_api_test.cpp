@@ -1,5 +1,6 @@
 // The verifier's public interface: the log at each level, the statistics, the per-instruction facts for
 // engines, the limits, options, and the verify-then-load path every front end uses.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 
@@ -340,6 +341,62 @@ TEST(VerifiedEngine, StackFramesMustHoldWhatTheProgramUses) {
   auto small = load_engine(EngineKind::kInterpreter, must_assemble("stdw [%r10-128], 0\nmov %r0, 0\nexit"), options);
   ASSERT_FALSE(small.ok());
   EXPECT_TRUE(contains(small.error().message, "uses 128 bytes of stack per frame but the engine gives 64"));
+}
+
+TEST(VerifiedEngine, ContextsShorterThanVerifiedAreRefusedAtRunTime) {
+  // The verifier proves [r1+6] in bounds for contexts of at least 8 bytes, and engines drop the check;
+  // so every engine must refuse a shorter context before the program starts.
+  LoadOptions options;
+  options.verifier.ctx_size = 16;
+  options.engine.ctx_writable = true;
+  const char* text = "ldxh %r0, [%r1+6]\nstb [%r1+7], 1\nexit";
+  for (EngineKind kind : {EngineKind::kInterpreter, EngineKind::kJit}) {
+    SCOPED_TRACE(kind == EngineKind::kJit ? "jit" : "interp");
+    VerifierReport report;
+    auto engine = load_engine(kind, must_assemble(text), options, &report);
+    ASSERT_TRUE(engine.ok()) << engine.error().message;
+    EXPECT_EQ(report.ctx_size_required, 8u);
+    EXPECT_TRUE(report.access_proven_safe[0]);
+    std::vector<uint8_t> ctx(8, 0);
+    ctx[6] = 0x34;
+    ctx[7] = 0x12;
+    auto ok = (*engine)->run(ctx.data(), ctx.size());
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(*ok, 0x1234u);
+    EXPECT_EQ(ctx[7], 1u);
+    for (size_t short_len : {size_t{7}, size_t{0}}) {
+      auto refused = (*engine)->run(ctx.data(), short_len);
+      ASSERT_FALSE(refused.ok());
+      EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+      EXPECT_TRUE(contains(refused.error().message, fmt::format("the context is {} bytes but the verified program "
+                                                                "reads 8 bytes of it",
+                                                                short_len)))
+          << refused.error().message;
+      RunArgs args;
+      args.ctx = ctx.data();
+      args.ctx_len = short_len;
+      EXPECT_FALSE((*engine)->run(args).ok());
+    }
+    EXPECT_FALSE((*engine)->run(nullptr, 64).ok());
+  }
+}
+
+TEST(VerifiedEngine, ReadOnlyContextsKeepTheirStoresChecked) {
+  // The verifier judged the store by the program type; an engine given a read-only context must still
+  // refuse it at run time rather than write through.
+  LoadOptions options;
+  options.verifier.ctx_size = 8;
+  options.engine.ctx_writable = false;
+  for (EngineKind kind : {EngineKind::kInterpreter, EngineKind::kJit}) {
+    SCOPED_TRACE(kind == EngineKind::kJit ? "jit" : "interp");
+    auto engine = load_engine(kind, must_assemble("stb [%r1+0], 1\nmov %r0, 0\nexit"), options);
+    ASSERT_TRUE(engine.ok()) << engine.error().message;
+    std::vector<uint8_t> ctx(8, 0);
+    auto r = (*engine)->run(ctx.data(), ctx.size());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().insn, 0u);
+    EXPECT_EQ(ctx[0], 0u);
+  }
 }
 
 }  // namespace

@@ -114,6 +114,52 @@ TEST(Interpreter, InstructionBudget) {
   EXPECT_FALSE(run_text("mov %r0, 1\nadd %r0, 1\nexit", nullptr, options).ok());
 }
 
+TEST(Interpreter, FusedMovAluPairsKeepTheirMeaning) {
+  // mov D, S followed by an ALU operation on D runs as one slot; every shape must mean what the two
+  // instructions mean.
+  EXPECT_EQ(value_of(run_text("mov %r1, 5\nmov %r0, %r1\nadd %r0, 3\nexit")), 8u);
+  EXPECT_EQ(value_of(run_text("mov %r1, 3\nmov %r0, %r1\nmul %r0, %r1\nexit")), 9u);  // ALU source = mov source
+  EXPECT_EQ(value_of(run_text("mov %r0, 7\nmov %r1, 3\nmov %r0, %r1\nadd %r0, %r0\nexit")), 6u);  // src = dst
+  EXPECT_EQ(value_of(run_text("mov %r0, 2\nmov %r0, %r0\nsub %r0, 5\nexit")), static_cast<uint64_t>(-3));
+  // 32-bit pairs truncate the source and zero-extend the result.
+  EXPECT_EQ(value_of(run_text("lddw %r1, 0x100000005\nmov32 %r0, %r1\nadd32 %r0, -1\nexit")), 4u);
+  EXPECT_EQ(value_of(run_text("mov %r1, -1\nmov32 %r0, %r1\narsh32 %r0, 4\nexit")), 0xffffffffu);
+  // Shift amounts are masked as in the unfused instruction.
+  EXPECT_EQ(value_of(run_text("mov %r2, 65\nmov %r1, 1\nmov %r0, %r1\nlsh %r0, %r2\nexit")), 2u);
+  EXPECT_EQ(value_of(run_text("mov %r2, 33\nmov %r1, 1\nmov32 %r0, %r1\nlsh32 %r0, %r2\nexit")), 2u);
+  // A 64-bit mov with a 32-bit ALU (and the reverse) is two instructions, not a pair.
+  EXPECT_EQ(value_of(run_text("lddw %r1, 0x1ffffffff\nmov %r0, %r1\nadd32 %r0, 1\nexit")), 0u);
+  EXPECT_EQ(value_of(run_text("lddw %r1, 0x1ffffffff\nmov32 %r0, %r1\nadd %r0, 1\nexit")), 0x100000000u);
+  // A jump may land on the ALU half: it then runs alone.
+  EXPECT_EQ(value_of(run_text("mov %r0, 10\nmov %r1, 1\njeq %r1, 1, +1\nmov %r0, %r1\nadd %r0, 5\nexit")), 15u);
+  EXPECT_EQ(value_of(run_text("mov %r0, 10\nmov %r1, 2\njeq %r1, 1, +1\nmov %r0, %r1\nadd %r0, 5\nexit")), 7u);
+}
+
+TEST(Interpreter, FusedPairsCountTwoInstructionsAgainstTheBudget) {
+  EngineOptions options;
+  options.instruction_budget = 4;
+  EXPECT_EQ(value_of(run_text("mov %r1, 1\nmov %r0, %r1\nadd %r0, 1\nexit", nullptr, options)), 2u);
+  options.instruction_budget = 2;
+  auto r = run_text("mov %r1, 1\nmov %r0, %r1\nadd %r0, 1\nexit", nullptr, options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kBudgetExhausted);
+  EXPECT_EQ(r.error().insn, 2u);  // the ALU half of the pair is the instruction over budget
+}
+
+TEST(Interpreter, ProvenSafeFactsDropOnlyTheChecksTheyCover) {
+  // Facts that do not match the program (wrong length) are ignored: the access stays checked.
+  EngineOptions options;
+  options.proven_safe = {true, true, true};
+  auto oob = run_text("ldxdw %r0, [%r10+8]\nexit", nullptr, options);
+  EXPECT_FALSE(oob.ok());
+  // A fact for another slot leaves this access checked.
+  options.proven_safe = {false, true};
+  EXPECT_FALSE(run_text("ldxdw %r0, [%r10+8]\nexit", nullptr, options).ok());
+  // Proven accesses still compute the same values.
+  options.proven_safe = {true, true, false};
+  EXPECT_EQ(value_of(run_text("stdw [%r10-8], 41\nldxdw %r0, [%r10-8]\nexit", nullptr, options)), 41u);
+}
+
 TEST(Interpreter, LocalCallsHaveTheirOwnFrames) {
   // The callee writes its own frame; the caller's slot at the same offset is untouched, and r6-r9 and
   // r10 are restored on return.
