@@ -13,6 +13,7 @@
 //   bytes 8-39  four map declarations for lddw map_fd(1..4): type, key size, value size (2 bytes),
 //               max entries (2 bytes), flags (2 bytes)
 // fuzz/seeds.d/fuzz_verifier.sh builds seeds from the verifier corpus and the conformance vectors.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -534,7 +535,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   RunArgs args;
   args.ctx = ctx.empty() ? nullptr : ctx.data();
-  args.ctx_len = ctx.size();
+  // Engines drop the check on context accesses the verifier proved, refusing only contexts shorter
+  // than ctx_size_required: so the run sees exactly that many context bytes, and any access beyond
+  // them is a soundness bug.
+  args.ctx_len = std::min<size_t>(ctx.size(), report->ctx_size_required);
   auto r0 = (*engine)->run(args);
   g_counts.ran_ok += r0.ok() ? 1 : 0;
   if (!r0) {

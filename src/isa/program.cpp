@@ -103,14 +103,14 @@ Error insn_error(size_t index, const Instruction& insn, std::string_view what) {
 
 // The slot a jump or local call at `index` lands on, or an error.
 Result<size_t> branch_target(const std::vector<Instruction>& insns, const std::vector<const OpInfo*>& ops, size_t index,
-                             int64_t delta) {
+                             int64_t delta, std::string_view what = "jump") {
   const int64_t target = static_cast<int64_t>(index) + 1 + delta;
   if (target < 0 || target >= static_cast<int64_t>(insns.size())) {
     return insn_error(index, insns[index],
-                      fmt::format("jump target {} is outside the program (0..{})", target, insns.size() - 1));
+                      fmt::format("{} target {} is outside the program (0..{})", what, target, insns.size() - 1));
   }
   if (ops[static_cast<size_t>(target)] == nullptr) {
-    return insn_error(index, insns[index], fmt::format("jump target {} is the second slot of an lddw", target));
+    return insn_error(index, insns[index], fmt::format("{} target {} is the second slot of an lddw", what, target));
   }
   return static_cast<size_t>(target);
 }
@@ -207,6 +207,12 @@ Result<Program> Program::from_instructions(std::vector<Instruction> insns) {
       case Form::kJa32:
       case Form::kCallLocal:
         target = branch_target(insns, ops, i, insns[i].imm);
+        break;
+      case Form::kLddw:
+        // lddw func(+K): a callback's address, the function K+1 slots on (counted from the first slot).
+        if (static_cast<LddwSrc>(insns[i].src) == LddwSrc::kFunc) {
+          target = branch_target(insns, ops, i, insns[i].imm, "function");
+        }
         break;
       default:
         break;

@@ -95,6 +95,16 @@ TEST(Decoder, RejectsJumpsIntoTheSecondSlotOfLddw) {
             "instruction 0 (opcode 0x05): jump target 2 is the second slot of an lddw");
 }
 
+TEST(Decoder, ChecksFunctionTargetsOfLddwFunc) {
+  // lddw func(+K) names the function K+1 slots after its first slot, like a local call.
+  const Instruction func_plus_1{0x18, 1, 4, 0, 1};
+  EXPECT_EQ(decode_error({func_plus_1, Instruction{}, kExit, kExit}), "(accepted)");
+  EXPECT_EQ(decode_error({Instruction{0x18, 1, 4, 0, 5}, Instruction{}, kExit}),
+            "instruction 0 (opcode 0x18): function target 6 is outside the program (0..2)");
+  EXPECT_EQ(decode_error({Instruction{0x18, 1, 4, 0, 0}, Instruction{}, kExit}),
+            "instruction 0 (opcode 0x18): function target 1 is the second slot of an lddw");
+}
+
 TEST(Decoder, ChecksLddwSlots) {
   EXPECT_EQ(decode_error({kExit, Instruction{0x18, 0, 0, 0, 1}}),
             "instruction 1 (opcode 0x18): lddw is missing its second slot");
