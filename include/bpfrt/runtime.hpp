@@ -53,7 +53,7 @@ struct ObjectInfo {
   uint64_t created_ns = 0;  // CLOCK_REALTIME
 };
 
-struct MapInfo : ObjectInfo {
+struct RegistryMapInfo : ObjectInfo {
   MapSpec spec;          // spec.inner: the inner-map template of map-in-map types
   std::string shm_name;  // the map's shared-memory object ("" if private)
   uint64_t memory_size = 0;
@@ -113,8 +113,8 @@ class Runtime final : public HelperHost {
   // By name, or by handle written as a decimal number.
   Result<std::shared_ptr<Map>> map(std::string_view name_or_handle);
   Result<uint32_t> find(ObjectKind kind, std::string_view name_or_handle);
-  Result<MapInfo> map_info(uint32_t handle);
-  std::vector<MapInfo> list_maps();
+  Result<RegistryMapInfo> map_info(uint32_t handle);
+  std::vector<RegistryMapInfo> list_maps();
   Status remove_map(uint32_t handle);
 
   // ---- programs ----

@@ -258,13 +258,13 @@ Result<std::shared_ptr<Map>> Runtime::map(std::string_view name_or_handle) {
   return map(*handle);
 }
 
-Result<MapInfo> Runtime::map_info(uint32_t handle) {
+Result<RegistryMapInfo> Runtime::map_info(uint32_t handle) {
   RegistryStore::Lock lock(*store_);
   const Record* r = store_->record(handle);
   if (r == nullptr || r->state.load() != kRecordLive || r->kind != static_cast<uint32_t>(ObjectKind::kMap)) {
     return make_error(ErrorCode::kNotFound, fmt::format("there is no map with handle {}", handle));
   }
-  MapInfo info;
+  RegistryMapInfo info;
   fill_info(info, handle, *r);
   info.spec = spec_from_record(*r);
   info.shm_name = record_object(*r);
@@ -272,8 +272,8 @@ Result<MapInfo> Runtime::map_info(uint32_t handle) {
   return info;
 }
 
-std::vector<MapInfo> Runtime::list_maps() {
-  std::vector<MapInfo> out;
+std::vector<RegistryMapInfo> Runtime::list_maps() {
+  std::vector<RegistryMapInfo> out;
   for (uint32_t h = 1; h <= store_->capacity(); ++h) {
     const Record* r = store_->record(h);
     if (r->state.load() == kRecordLive && r->kind == static_cast<uint32_t>(ObjectKind::kMap)) {

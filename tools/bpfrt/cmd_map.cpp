@@ -117,7 +117,7 @@ std::vector<uint8_t> sized(const Map& m, const std::string& text, size_t want, c
   return bytes;
 }
 
-json map_json(const MapInfo& info) {
+json map_json(const RegistryMapInfo& info) {
   json j{{"handle", info.handle},
          {"type", map_type_name(info.spec.type)},
          {"name", info.name},
@@ -136,7 +136,7 @@ json map_json(const MapInfo& info) {
   return j;
 }
 
-void print_map(const MapInfo& info) {
+void print_map(const RegistryMapInfo& info) {
   std::cout << fmt::format("{}: {}  name {}  flags 0x{:x}\n\tkey {}B  value {}B  max_entries {}  memlock {}B",
                            info.handle, map_type_name(info.spec.type), info.name, info.spec.flags, info.spec.key_size,
                            info.spec.value_size, info.spec.max_entries, info.memory_size);
@@ -373,16 +373,16 @@ void register_map_commands(CLI::App& app) {
   add_output_options(list, l->out);
   list->callback([l] {
     auto rt = open_existing_runtime(l->registry);
-    const auto maps = rt ? rt->list_maps() : std::vector<MapInfo>{};
+    const auto maps = rt ? rt->list_maps() : std::vector<RegistryMapInfo>{};
     if (l->out.json || l->out.pretty) {
       json out = json::array();
-      for (const MapInfo& info : maps) {
+      for (const RegistryMapInfo& info : maps) {
         out.push_back(map_json(info));
       }
       print_json(out, l->out);
       return;
     }
-    for (const MapInfo& info : maps) {
+    for (const RegistryMapInfo& info : maps) {
       print_map(info);
     }
   });
@@ -393,7 +393,7 @@ void register_map_commands(CLI::App& app) {
   add_output_options(show, s->out);
   show->callback([s] {
     auto rt = open_runtime(s->registry, false);
-    const MapInfo info = unwrap(rt->map_info(unwrap(rt->find(ObjectKind::kMap, s->name))));
+    const RegistryMapInfo info = unwrap(rt->map_info(unwrap(rt->find(ObjectKind::kMap, s->name))));
     if (s->out.json || s->out.pretty) {
       print_json(map_json(info), s->out);
     } else {
