@@ -24,12 +24,18 @@ constexpr int kNumFused = 4 * (0
                               );
 // Loads and stores the verifier proved in bounds (EngineOptions::proven_safe) run without the runtime
 // check; they are numbered after the fused operations.
-#define BPFRT_UNCHECKED_MEM(X)                                                                                 \
-  X(kLdxB)                                                                                                     \
-  X(kLdxH) X(kLdxW) X(kLdxDw) X(kLdxsB) X(kLdxsH) X(kLdxsW) X(kStB) X(kStH) X(kStW) X(kStDw) X(kStxB) X(kStxH) \
-      X(kStxW) X(kStxDw)
+#define BPFRT_LOADS(X)                                                                                           \
+  X(kLdxB, uint8_t, static_cast<uint64_t>)                                                                       \
+  X(kLdxH, uint16_t, static_cast<uint64_t>) X(kLdxW, uint32_t, static_cast<uint64_t>)                            \
+      X(kLdxDw, uint64_t, static_cast<uint64_t>) X(kLdxsB, uint8_t, sem::sext8) X(kLdxsH, uint16_t, sem::sext16) \
+          X(kLdxsW, uint32_t, sem::sext32)
+#define BPFRT_STORES(X)                                                                                    \
+  X(kStB, uint8_t, pc->imm)                                                                                \
+  X(kStH, uint16_t, pc->imm) X(kStW, uint32_t, pc->imm) X(kStDw, uint64_t, pc->imm) X(kStxB, uint8_t, SRC) \
+      X(kStxH, uint16_t, SRC) X(kStxW, uint32_t, SRC) X(kStxDw, uint64_t, SRC)
+#define BPFRT_UNCHECKED_MEM(X) BPFRT_LOADS(X) BPFRT_STORES(X)
 constexpr Op kUncheckedMem[] = {
-#define BPFRT_UNCHECKED_ENTRY(id) Op::id,
+#define BPFRT_UNCHECKED_ENTRY(id, ...) Op::id,
     BPFRT_UNCHECKED_MEM(BPFRT_UNCHECKED_ENTRY)
 #undef BPFRT_UNCHECKED_ENTRY
 };
@@ -113,7 +119,7 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
       kBudget ? &&L_kMov32Reg : &&F_Mov##name##32Imm, kBudget ? &&L_kMov32Reg : &&F_Mov##name##32Reg,
           BPFRT_FUSED_ALU(BPFRT_FUSED_ADDR)
 #undef BPFRT_FUSED_ADDR
-#define BPFRT_UNCHECKED_ADDR(id) &&U_##id,
+#define BPFRT_UNCHECKED_ADDR(id, ...) &&U_##id,
               BPFRT_UNCHECKED_MEM(BPFRT_UNCHECKED_ADDR)
 #undef BPFRT_UNCHECKED_ADDR
   };
@@ -348,36 +354,10 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
   ALU64(kBswap32, 0, sem::swap32(a))
   ALU64(kBswap64, 0, sem::swap64(a))
 
-  LOAD(kLdxB, uint8_t, static_cast<uint64_t>)
-  LOAD(kLdxH, uint16_t, static_cast<uint64_t>)
-  LOAD(kLdxW, uint32_t, static_cast<uint64_t>)
-  LOAD(kLdxDw, uint64_t, static_cast<uint64_t>)
-  LOAD(kLdxsB, uint8_t, sem::sext8)
-  LOAD(kLdxsH, uint16_t, sem::sext16)
-  LOAD(kLdxsW, uint32_t, sem::sext32)
-  STORE(kStB, uint8_t, pc->imm)
-  STORE(kStH, uint16_t, pc->imm)
-  STORE(kStW, uint32_t, pc->imm)
-  STORE(kStDw, uint64_t, pc->imm)
-  STORE(kStxB, uint8_t, SRC)
-  STORE(kStxH, uint16_t, SRC)
-  STORE(kStxW, uint32_t, SRC)
-  STORE(kStxDw, uint64_t, SRC)
-  LOAD_UNCHECKED(kLdxB, uint8_t, static_cast<uint64_t>)
-  LOAD_UNCHECKED(kLdxH, uint16_t, static_cast<uint64_t>)
-  LOAD_UNCHECKED(kLdxW, uint32_t, static_cast<uint64_t>)
-  LOAD_UNCHECKED(kLdxDw, uint64_t, static_cast<uint64_t>)
-  LOAD_UNCHECKED(kLdxsB, uint8_t, sem::sext8)
-  LOAD_UNCHECKED(kLdxsH, uint16_t, sem::sext16)
-  LOAD_UNCHECKED(kLdxsW, uint32_t, sem::sext32)
-  STORE_UNCHECKED(kStB, uint8_t, pc->imm)
-  STORE_UNCHECKED(kStH, uint16_t, pc->imm)
-  STORE_UNCHECKED(kStW, uint32_t, pc->imm)
-  STORE_UNCHECKED(kStDw, uint64_t, pc->imm)
-  STORE_UNCHECKED(kStxB, uint8_t, SRC)
-  STORE_UNCHECKED(kStxH, uint16_t, SRC)
-  STORE_UNCHECKED(kStxW, uint32_t, SRC)
-  STORE_UNCHECKED(kStxDw, uint64_t, SRC)
+  BPFRT_LOADS(LOAD)
+  BPFRT_STORES(STORE)
+  BPFRT_LOADS(LOAD_UNCHECKED)
+  BPFRT_STORES(STORE_UNCHECKED)
 
   ATOMIC_FAMILY(Add, __atomic_fetch_add)
   ATOMIC_FAMILY(Or, __atomic_fetch_or)

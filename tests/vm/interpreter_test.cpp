@@ -117,22 +117,28 @@ TEST(Interpreter, InstructionBudget) {
 TEST(Interpreter, FusedMovAluPairsKeepTheirMeaning) {
   // mov D, S followed by an ALU operation on D runs as one slot; every shape must mean what the two
   // instructions mean.
-  EXPECT_EQ(value_of(run_text("mov %r1, 5\nmov %r0, %r1\nadd %r0, 3\nexit")), 8u);
-  EXPECT_EQ(value_of(run_text("mov %r1, 3\nmov %r0, %r1\nmul %r0, %r1\nexit")), 9u);  // ALU source = mov source
-  EXPECT_EQ(value_of(run_text("mov %r0, 7\nmov %r1, 3\nmov %r0, %r1\nadd %r0, %r0\nexit")), 6u);  // src = dst
-  EXPECT_EQ(value_of(run_text("mov %r0, 2\nmov %r0, %r0\nsub %r0, 5\nexit")), static_cast<uint64_t>(-3));
-  // 32-bit pairs truncate the source and zero-extend the result.
-  EXPECT_EQ(value_of(run_text("lddw %r1, 0x100000005\nmov32 %r0, %r1\nadd32 %r0, -1\nexit")), 4u);
-  EXPECT_EQ(value_of(run_text("mov %r1, -1\nmov32 %r0, %r1\narsh32 %r0, 4\nexit")), 0xffffffffu);
-  // Shift amounts are masked as in the unfused instruction.
-  EXPECT_EQ(value_of(run_text("mov %r2, 65\nmov %r1, 1\nmov %r0, %r1\nlsh %r0, %r2\nexit")), 2u);
-  EXPECT_EQ(value_of(run_text("mov %r2, 33\nmov %r1, 1\nmov32 %r0, %r1\nlsh32 %r0, %r2\nexit")), 2u);
-  // A 64-bit mov with a 32-bit ALU (and the reverse) is two instructions, not a pair.
-  EXPECT_EQ(value_of(run_text("lddw %r1, 0x1ffffffff\nmov %r0, %r1\nadd32 %r0, 1\nexit")), 0u);
-  EXPECT_EQ(value_of(run_text("lddw %r1, 0x1ffffffff\nmov32 %r0, %r1\nadd %r0, 1\nexit")), 0x100000000u);
-  // A jump may land on the ALU half: it then runs alone.
-  EXPECT_EQ(value_of(run_text("mov %r0, 10\nmov %r1, 1\njeq %r1, 1, +1\nmov %r0, %r1\nadd %r0, 5\nexit")), 15u);
-  EXPECT_EQ(value_of(run_text("mov %r0, 10\nmov %r1, 2\njeq %r1, 1, +1\nmov %r0, %r1\nadd %r0, 5\nexit")), 7u);
+  struct Case {
+    const char* why;
+    const char* text;
+    uint64_t r0;
+  };
+  const Case cases[] = {
+      {"plain pair", "mov %r1, 5\nmov %r0, %r1\nadd %r0, 3\nexit", 8},
+      {"ALU source = mov source", "mov %r1, 3\nmov %r0, %r1\nmul %r0, %r1\nexit", 9},
+      {"ALU source = destination: not fused", "mov %r0, 7\nmov %r1, 3\nmov %r0, %r1\nadd %r0, %r0\nexit", 6},
+      {"mov to itself", "mov %r0, 2\nmov %r0, %r0\nsub %r0, 5\nexit", static_cast<uint64_t>(-3)},
+      {"32-bit truncates and zero-extends", "lddw %r1, 0x100000005\nmov32 %r0, %r1\nadd32 %r0, -1\nexit", 4},
+      {"32-bit arithmetic shift", "mov %r1, -1\nmov32 %r0, %r1\narsh32 %r0, 4\nexit", 0xffffffff},
+      {"64-bit shift masked", "mov %r2, 65\nmov %r1, 1\nmov %r0, %r1\nlsh %r0, %r2\nexit", 2},
+      {"32-bit shift masked", "mov %r2, 33\nmov %r1, 1\nmov32 %r0, %r1\nlsh32 %r0, %r2\nexit", 2},
+      {"mov64 + alu32 is no pair", "lddw %r1, 0x1ffffffff\nmov %r0, %r1\nadd32 %r0, 1\nexit", 0},
+      {"mov32 + alu64 is no pair", "lddw %r1, 0x1ffffffff\nmov32 %r0, %r1\nadd %r0, 1\nexit", 0x100000000},
+      {"jump onto the ALU half", "mov %r0, 10\nmov %r1, 1\njeq %r1, 1, +1\nmov %r0, %r1\nadd %r0, 5\nexit", 15},
+      {"fall into the pair", "mov %r0, 10\nmov %r1, 2\njeq %r1, 1, +1\nmov %r0, %r1\nadd %r0, 5\nexit", 7},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(value_of(run_text(c.text)), c.r0) << c.why;
+  }
 }
 
 TEST(Interpreter, FusedPairsCountTwoInstructionsAgainstTheBudget) {
