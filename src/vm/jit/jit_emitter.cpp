@@ -322,6 +322,8 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
     }
   }
   (void)any_checks;
+  callbacks_ = !analysis.callback_targets.empty() && !input.calls_back.empty();
+  frames_ = analysis.has_local_calls || callbacks_;
   needs_.depth = analysis.has_local_calls;
   // Inline checks of unknown addresses compare against precomputed bounds; the out-of-line slow
   // paths work from ctx, ctx_len and stack_hi alone.
@@ -385,8 +387,12 @@ void Emitter::emit_program() {
   if (uses_callx_) {
     emit_callx_resolve_routine();
   }
+  if (callbacks_) {
+    emit_callback_entry();
+  }
   resolve_fixups();
   stats_.code_bytes = getSize();
+  frame_layouts_.back().end = static_cast<uint32_t>(getSize());
 }
 
 uint32_t& Emitter::position(Ref target) {
@@ -515,12 +521,27 @@ const Xbyak::Reg64& Emitter::reg(int bpf) const {
 //   fill the state; r1 = ctx and r2 = its length are already in rdi and rsi; r10 = the top of the main
 //   frame; registers read before they are written start at 0, as in the interpreter (and nothing of
 //   the host leaks into the program).
-void Emitter::emit_prologue() {
+void Emitter::emit_frame_setup() {
+  JitFrameLayout layout;
+  layout.begin = static_cast<uint32_t>(getSize());
   for (const Xbyak::Reg64& r : saved_) {
     push(r);
+    const int idx = r.getIdx();  // rbx 3, rbp 5, r12-r15 12-15
+    layout.pushes.push_back({static_cast<uint32_t>(getSize()), idx == 5 ? dwarf_reg::kRbp : idx});
   }
   sub(rsp, frame_bytes_);
+  layout.after_reserve = static_cast<uint32_t>(getSize());
+  layout.reserve = static_cast<uint32_t>(frame_bytes_);
   mov(r12, rsp);
+  layout.after_r12 = static_cast<uint32_t>(getSize());
+  if (!frame_layouts_.empty()) {
+    frame_layouts_.back().end = layout.begin;
+  }
+  frame_layouts_.push_back(std::move(layout));
+}
+
+void Emitter::emit_prologue() {
+  emit_frame_setup();
   xor_(eax, eax);
   test(rdi, rdi);
   cmovz(rsi, rax);  // no context: length 0
@@ -543,6 +564,11 @@ void Emitter::emit_prologue() {
     store(8, 0, 9, jit_off::kRcStackHi);
     lea_to(10, 0, -frame_);
     store(8, 10, 9, jit_off::kRcStackLo);
+    if (callbacks_) {
+      // rc->engine_state = the state of the frame whose helpers may call back; no parent
+      store(8, 12, 9, jit_off::kRcEngineState);
+      mov(qword[r12 + jit_off::kParent], 0);
+    }
   }
   if (analysis_.has_packet_loads) {
     load(8, false, 9, 2, jit_off::kArgsPacket);
@@ -638,9 +664,10 @@ void Emitter::emit_leave() {
 // with the details copied to args, or (direct runs) stored as this thread's error.
 void Emitter::emit_epilogue() {
   bind(Ref::exit(Exit::kFaultExit));
-  if (analysis_.has_local_calls) {
+  if (frames_) {
     mov(rsp, r12);
   }
+  emit_budget_writeback();
   cmp(dword[r12 + jit_off::kExit], 0);
   jump(Cc::kE, Ref::exit(Exit::kEpilogue));
   load(8, false, 2, 12, jit_off::kArgs);  // rdx = args
@@ -866,7 +893,16 @@ Result<JitCode> compile_jit(const JitInput& input, const JitCompileOptions& opti
     if (!buffer) {
       return buffer.take_error();
     }
-    return JitCode{std::move(*buffer), emitter.stats(), emitter.direct()};
+    JitCode code;
+    code.code = std::move(*buffer);
+    code.stats = emitter.stats();
+    code.direct = emitter.direct();
+    code.frames = emitter.frame_layouts();
+    if (emitter.callback_entry() != UINT32_MAX) {
+      code.callback_entry = emitter.callback_entry();
+      code.callbacks = emitter.callback_offsets();
+    }
+    return code;
   } catch (const Xbyak::Error& e) {
     return make_error(ErrorCode::kUnsupported, fmt::format("JIT code generation failed: {}", e.what()));
   } catch (const std::bad_alloc&) {
