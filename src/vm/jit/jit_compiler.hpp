@@ -53,8 +53,8 @@ struct JitCode {
   // helpers, has no legacy packet loads and its frames fit in the code's native frame.
   bool direct = false;
   // Callbacks: the offset of the JitCallbackEntry, and each lddw func target's code offset, by slot
-  // (sorted). No entry when the program has no callbacks or calls no helper that could run them.
-  size_t callback_entry = 0;
+  // (sorted). No entry (SIZE_MAX) when the program calls no helper that could run callbacks.
+  size_t callback_entry = SIZE_MAX;
   std::vector<std::pair<uint32_t, uint32_t>> callbacks;
   // How the code's frames are built, for its unwind information.
   std::vector<JitFrameLayout> frames;

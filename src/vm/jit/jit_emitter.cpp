@@ -322,7 +322,7 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
     }
   }
   (void)any_checks;
-  callbacks_ = !analysis.callback_targets.empty() && !input.calls_back.empty();
+  callbacks_ = !input.calls_back.empty();
   frames_ = analysis.has_local_calls || callbacks_;
   needs_.depth = analysis.has_local_calls;
   // Inline checks of unknown addresses compare against precomputed bounds; the out-of-line slow

@@ -236,7 +236,7 @@ class Emitter : public Xbyak::CodeGenerator {
   // Subprogram frames below the main one exist: local calls or callbacks. Exits then check whether
   // they leave the main frame, and helper calls tell the RunContext which frame is current.
   bool frames_ = false;
-  bool callbacks_ = false;  // the program has callback targets and calls helpers that may run them
+  bool callbacks_ = false;  // the program calls helpers that may run callbacks
   uint32_t callback_entry_ = kUnbound;
   std::vector<JitFrameLayout> frame_layouts_;
   // Which optional JitState fields the prologue fills.

@@ -127,7 +127,7 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
   stats_ = compiled->stats;
   unwind_ = JitUnwindInfo(code_.data(), compiled->frames);
   entry_ = reinterpret_cast<JitEntry>(const_cast<uint8_t*>(code_.data()));
-  if (!compiled->callbacks.empty()) {
+  if (compiled->callback_entry != SIZE_MAX) {
     callback_entry_ = reinterpret_cast<JitCallbackEntry>(const_cast<uint8_t*>(code_.data() + compiled->callback_entry));
     for (const auto& [slot, offset] : compiled->callbacks) {
       callbacks_.emplace_back(slot, code_.data() + offset);
