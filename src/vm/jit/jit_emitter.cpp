@@ -311,8 +311,10 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
   bool any_checks = false;
   bool ctx_first = false;
   bool stack_first = false;
+  bool any_atomic = false;
   for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
     const Form form = program_.op_at(i)->form;
+    any_atomic |= form == Form::kAtomic;
     if (form == Form::kLoad || form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
       const Check check = check_kind(i);
       checks_[i] = check;
@@ -321,7 +323,6 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       stack_first |= check == Check::kStackFirst;
     }
   }
-  (void)any_checks;
   callbacks_ = !input.calls_back.empty();
   frames_ = analysis.has_local_calls || callbacks_;
   needs_.depth = analysis.has_local_calls;
@@ -354,6 +355,13 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
     frame_bytes_ += 8;
   }
   direct_ = native_stack_ && !analysis.has_helper_calls && !analysis.has_packet_loads && input.direct_fault != nullptr;
+  // A direct program that cannot end abnormally (no checked access, no atomic, no local call, no
+  // budget) needs no JitState at all: no r12, no state stores, just its frame.
+  lean_ = direct_ && !frames_ && !budgeted_ && !any_checks && !any_atomic && !analysis.has_callx;
+  if (lean_) {
+    saved_.pop_back();  // r12
+    frame_bytes_ = uses_frame_ ? frame_ : 0;  // the code calls nothing: no alignment to keep
+  }
 }
 
 void Emitter::emit_program() {
@@ -529,11 +537,15 @@ void Emitter::emit_frame_setup() {
     const int idx = r.getIdx();  // rbx 3, rbp 5, r12-r15 12-15
     layout.pushes.push_back({static_cast<uint32_t>(getSize()), idx == 5 ? dwarf_reg::kRbp : idx});
   }
-  sub(rsp, frame_bytes_);
+  if (frame_bytes_ != 0) {
+    sub(rsp, frame_bytes_);
+  }
   layout.after_reserve = static_cast<uint32_t>(getSize());
   layout.reserve = static_cast<uint32_t>(frame_bytes_);
-  mov(r12, rsp);
-  layout.after_r12 = static_cast<uint32_t>(getSize());
+  if (!lean_) {
+    mov(r12, rsp);
+    layout.after_r12 = static_cast<uint32_t>(getSize());
+  }
   if (!frame_layouts_.empty()) {
     frame_layouts_.back().end = layout.begin;
   }
@@ -542,6 +554,10 @@ void Emitter::emit_frame_setup() {
 
 void Emitter::emit_prologue() {
   emit_frame_setup();
+  if (lean_) {
+    emit_lean_prologue();
+    return;
+  }
   xor_(eax, eax);
   test(rdi, rdi);
   cmovz(rsi, rax);  // no context: length 0
@@ -609,11 +625,37 @@ void Emitter::emit_prologue() {
   if (uses_frame_) {
     mov(rbp, rax);
   }
+  zero_unwritten_registers();
+  if (options_.zero_stack && uses_frame_) {
+    emit_zero_frame();
+  }
+}
+
+// Registers read before they are written start at 0, as in the interpreter, so nothing of the host
+// leaks into the program. A verified program (proven_safe facts given) never reads them.
+void Emitter::zero_unwritten_registers() {
+  if (!options_.proven_safe.empty()) {
+    return;
+  }
   for (int r : {0, 3, 4, 5, 6, 7, 8, 9}) {
     if ((analysis_.unwritten_reads & (1u << r)) != 0) {
       xor_(reg(r).cvt32(), reg(r).cvt32());
     }
   }
+}
+
+// The lean entry: r1 = ctx and r2 = its length (0 without a context) are in place; r10 = the top of
+// the frame just reserved.
+void Emitter::emit_lean_prologue() {
+  if ((analysis_.regs_read & (1u << 2)) != 0) {
+    xor_(eax, eax);
+    test(rdi, rdi);
+    cmovz(rsi, rax);
+  }
+  if (uses_frame_) {
+    lea(rbp, ptr[rsp + frame_]);
+  }
+  zero_unwritten_registers();
   if (options_.zero_stack && uses_frame_) {
     emit_zero_frame();
   }
@@ -652,7 +694,9 @@ void Emitter::emit_return_from_main() {
 }
 
 void Emitter::emit_leave() {
-  add(rsp, frame_bytes_);
+  if (frame_bytes_ != 0) {
+    add(rsp, frame_bytes_);
+  }
   for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
     pop(*it);
   }

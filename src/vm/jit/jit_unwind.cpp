@@ -127,6 +127,10 @@ std::vector<uint8_t> build_eh_frame(const uint8_t* code, const std::vector<JitFr
     cfa += f.reserve;
     w.u8(kCfaDefCfaOffset);
     w.uleb(cfa);
+    if (f.after_r12 == 0) {
+      w.finish(fde);  // a lean frame: rsp stays put until the epilogue
+      continue;
+    }
     // From here on r12 is the frame's bottom, whatever rsp does below it.
     w.advance(loc, f.after_r12);
     w.u8(kCfaDefCfa);

@@ -26,7 +26,7 @@ struct JitFrameLayout {
   };
   std::vector<Push> pushes;
   uint32_t after_reserve = 0;  // just after `sub rsp, reserve`
-  uint32_t after_r12 = 0;      // just after `mov r12, rsp`
+  uint32_t after_r12 = 0;      // just after `mov r12, rsp`; 0 for lean frames, which keep rsp put
   uint32_t reserve = 0;        // bytes reserved below the pushes
 };
 
