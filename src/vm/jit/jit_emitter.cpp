@@ -647,7 +647,8 @@ void Emitter::zero_unwritten_registers() {
 // The lean entry: r1 = ctx and r2 = its length (0 without a context) are in place; r10 = the top of
 // the frame just reserved.
 void Emitter::emit_lean_prologue() {
-  if ((analysis_.regs_read & (1u << 2)) != 0) {
+  // Engines refuse a null or short context when min_ctx_size is set: r2 is then the length as given.
+  if ((analysis_.regs_read & (1u << 2)) != 0 && options_.min_ctx_size == 0) {
     xor_(eax, eax);
     test(rdi, rdi);
     cmovz(rsi, rax);
