@@ -110,10 +110,13 @@ Status setup_program(ProgramSetup& s, const VmBenchOptions& options) {
     auto engine = make_engine(*program, e.kind, e.checks, e.verified, options.zero_stack, len);
     if (!engine && engine.error().code == ErrorCode::kRefused) {
       // The product would not load it: no figure, and the reason in the report.
+      // The log's last line before the "processed N insns" summary is the reason.
       const std::string& log = engine.error().message;
-      const size_t limit = log.find("BPF program is too large");
-      s.refused = limit != std::string::npos ? "too complex for the verifier (1,000,000 processed instructions)"
-                                             : log.substr(0, log.find('\n'));
+      const size_t summary = log.rfind("\nprocessed ");
+      const size_t reason_end = summary == std::string::npos ? log.size() : summary;
+      const size_t reason_start = log.rfind('\n', reason_end - 1);
+      s.refused = log.substr(reason_start == std::string::npos ? 0 : reason_start + 1,
+                             reason_end - (reason_start == std::string::npos ? 0 : reason_start + 1));
       continue;
     }
     if (!engine) {
@@ -328,8 +331,8 @@ std::string VmBenchReport::render() const {
   }
   for (const VmBenchRow& row : rows) {
     if (!row.refused.empty()) {
-      out += fmt::format("\n{}: the verifier refused it ({}), so bpfrt-jit, which runs programs verified as the "
-                         "product does, has no figure; see bpfrt-jit-unverified",
+      out += fmt::format("\n{}: the verifier refused it ({}); bpfrt-jit, which runs programs verified as the "
+                         "product does, has no figure",
                          row.program->name, row.refused);
     }
   }
