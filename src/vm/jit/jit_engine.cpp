@@ -143,6 +143,9 @@ Result<uint64_t> JitEngine::execute(const RunArgs& args, RunContext& rc) const {
   JitArgs call;
   call.rc = &rc;
   std::optional<Error> callback_error;
+  // Always (re)set: after a tail call rc may still carry the previous program's engine's callback.
+  rc.call_function = nullptr;
+  rc.engine_state = nullptr;
   if (callback_entry_ != nullptr) {
     call.engine = this;
     call.callback_error = &callback_error;

@@ -89,6 +89,9 @@ struct JitState {
   uint32_t reserved2;
 };
 
+// The callback entry copies the state a qword at a time.
+static_assert(sizeof(JitState) % 8 == 0);
+
 // Field offsets as the emitter addresses them ([r12 + offset]).
 namespace jit_off {
 inline constexpr int32_t kCtx = offsetof(JitState, ctx);
