@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 
 #include "bpfrt/engine.hpp"
-#include "vm/verified_engine.hpp"
 
 #include "dpdk_peer.hpp"
+#include "vm/verified_engine.hpp"
 
 namespace bpfrt::bench {
 namespace {
@@ -331,9 +331,10 @@ std::string VmBenchReport::render() const {
   }
   for (const VmBenchRow& row : rows) {
     if (!row.refused.empty()) {
-      out += fmt::format("\n{}: the verifier refused it ({}); bpfrt-jit, which runs programs verified as the "
-                         "product does, has no figure",
-                         row.program->name, row.refused);
+      out += fmt::format(
+          "\n{}: the verifier refused it ({}); bpfrt-jit, which runs programs verified as the "
+          "product does, has no figure",
+          row.program->name, row.refused);
     }
   }
   out += fmt::format(

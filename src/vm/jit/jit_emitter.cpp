@@ -359,7 +359,7 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
   // budget) needs no JitState at all: no r12, no state stores, just its frame.
   lean_ = direct_ && !frames_ && !budgeted_ && !any_checks && !any_atomic && !analysis.has_callx;
   if (lean_) {
-    saved_.pop_back();  // r12
+    saved_.pop_back();                        // r12
     frame_bytes_ = uses_frame_ ? frame_ : 0;  // the code calls nothing: no alignment to keep
   }
 }

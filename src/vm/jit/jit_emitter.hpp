@@ -249,7 +249,7 @@ class Emitter : public Xbyak::CodeGenerator {
   } needs_;
   bool native_stack_ = false;  // the frames live in the code's native frame (else args->stack_top)
   bool direct_ = false;
-  bool lean_ = false;  // direct, and nothing can fault: no JitState, no r12
+  bool lean_ = false;        // direct, and nothing can fault: no JitState, no r12
   int32_t frame_bytes_ = 0;  // what the prologue reserves below the pushes: state, frames, padding
   bool slow_copy_ = false;   // emitting a slow copy: every block end jumps back to the normal code
   JitStats stats_;
