@@ -7,10 +7,12 @@
 //   flags bit 0: the program is generated from the remaining bytes (8 per instruction, always
 //                well-formed: registers, jump targets, lddw slots and helper ids are fixed up);
 //                otherwise the bytes are raw bytecode (the seeds are the conformance vectors).
+// Helper 6 is a small bpf_loop, so generated programs with `lddw func` exercise callbacks.
 //   flags bit 1: JIT without BMI2;  bit 2: read-only context;  bit 3: a 64-byte registered region
 //                that `lddw map_value` resolves to.
 // Programs that read r1-r5 after a helper call, or that may expose a stack address, are skipped
 // (differential_hazard): the verifier, when it lands, refuses the first kind outright.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -32,10 +34,39 @@ using bpfrt::Op;
 constexpr uint64_t kBudget = 20000;
 constexpr size_t kMaxGenerated = 96;
 
+// The slots `lddw func` names in the program under test: the only callback values both engines run
+// (the interpreter would also run any other instruction index; the JIT refuses those).
+std::vector<uint64_t> g_callbacks;
+
+// Helper 6, a small bpf_loop: calls the callback r2 with (i, r3) for i < r1 % 5 until it returns
+// non-zero; -22 for a value that names no callback. Exercises RunContext::call_function in both
+// engines: nested frames, budget carried across, faults and stops inside callbacks.
+uint64_t fuzz_loop(uint64_t n, uint64_t fn, uint64_t ctx, uint64_t, uint64_t, bpfrt::RunContext* rc) {
+  if (std::find(g_callbacks.begin(), g_callbacks.end(), fn) == g_callbacks.end()) {
+    return static_cast<uint64_t>(-22);
+  }
+  for (uint64_t i = 0; i < n % 5; ++i) {
+    const uint64_t args[5] = {i, ctx, 0, 0, 0};
+    auto r = rc->call_function(*rc, fn, args);
+    if (!r || rc->stop_requested) {
+      return 0;
+    }
+    if (*r != 0) {
+      return i + 1;
+    }
+  }
+  return n % 5;
+}
+
 const bpfrt::HelperTable& helpers() {
   static const bpfrt::HelperTable table = [] {
     bpfrt::HelperTable t;
     if (!bpfrt::add_conformance_helpers(t).ok()) {
+      std::abort();
+    }
+    bpfrt::HelperPrototype loop{bpfrt::RetType::kInteger,
+                                {bpfrt::ArgType::kAnything, bpfrt::ArgType::kPtrToFunc, bpfrt::ArgType::kAnything}};
+    if (!t.add({6, "fuzz_loop", fuzz_loop, loop}).ok()) {
       std::abort();
     }
     return t;
@@ -117,7 +148,7 @@ void generate_one(const uint8_t* b, size_t index, size_t count, std::vector<Inst
     case Form::kCallHelper:
     case Form::kCallKfunc:
       insn.opcode = bpfrt::op_info(Op::kCallHelper).opcode;
-      insn.imm = static_cast<int32_t>(static_cast<uint32_t>(insn.imm) % 6);
+      insn.imm = static_cast<int32_t>(static_cast<uint32_t>(insn.imm) % 7);
       break;
     case Form::kLdAbs:
     case Form::kLdInd:
@@ -197,6 +228,9 @@ void generate_one(const uint8_t* b, size_t index, size_t count, std::vector<Inst
       break;
     case Form::kLddw:
       insn.offset = 0;
+      if (insn.src == static_cast<uint8_t>(bpfrt::LddwSrc::kFunc)) {
+        insn.imm = static_cast<int32_t>(target_delta());  // a callback somewhere in the program
+      }
       break;
     default:
       break;
@@ -255,6 +289,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!program) {
     ++g_stats.invalid;
     return 0;
+  }
+  g_callbacks.clear();
+  for (size_t i = 0; i + 1 < program->size(); ++i) {
+    const bpfrt::OpInfo* info = program->op_at(i);
+    if (info != nullptr && info->form == Form::kLddw &&
+        (*program)[i].src == static_cast<uint8_t>(bpfrt::LddwSrc::kFunc)) {
+      g_callbacks.push_back(static_cast<uint64_t>(static_cast<int64_t>(i) + 1 + (*program)[i].imm));
+    }
   }
   if (bpfrt::differential_hazard(*program, &helpers())) {
     ++g_stats.hazards;

@@ -12,6 +12,7 @@
 #include "bpfrt/engine.hpp"
 
 #include "dpdk_peer.hpp"
+#include "vm/verified_engine.hpp"
 
 namespace bpfrt::bench {
 namespace {
@@ -55,10 +56,19 @@ Runner make_runner(F run, std::function<Result<uint64_t>()> once = nullptr) {
   return r;
 }
 
-Result<std::unique_ptr<Engine>> make_engine(const Program& program, EngineKind kind, bool checks, bool zero_stack) {
+// `verified`: through load_engine, as the product loads programs (a raw program over a context of
+// ctx_size bytes).
+Result<std::unique_ptr<Engine>> make_engine(const Program& program, EngineKind kind, bool checks, bool verified,
+                                            bool zero_stack, size_t ctx_size) {
   EngineOptions options;
   options.bounds_checks = checks;
   options.zero_stack = zero_stack;
+  if (verified) {
+    LoadOptions load;
+    load.verifier.ctx_size = ctx_size;
+    load.engine = std::move(options);
+    return load_engine(kind, program, std::move(load));
+  }
   return create_engine(kind, program, options);
 }
 
@@ -71,6 +81,7 @@ struct ProgramSetup {
   std::unique_ptr<DpdkProgram> dpdk;
   std::array<std::optional<Runner>, kVmEngineCount> runners;
   std::array<uint64_t, kVmEngineCount> iterations{};
+  std::string refused;  // the verifier's reason, if it refused the program
 };
 
 namespace {
@@ -90,11 +101,24 @@ Status setup_program(ProgramSetup& s, const VmBenchOptions& options) {
     VmEngine slot;
     EngineKind kind;
     bool checks;
-  } bpfrt_engines[] = {{kBpfrtJit, EngineKind::kJit, true},
-                       {kBpfrtJitUnchecked, EngineKind::kJit, false},
-                       {kBpfrtInterp, EngineKind::kInterpreter, true}};
+    bool verified;
+  } bpfrt_engines[] = {{kBpfrtJit, EngineKind::kJit, true, true},
+                       {kBpfrtJitUnverified, EngineKind::kJit, true, false},
+                       {kBpfrtJitUnchecked, EngineKind::kJit, false, false},
+                       {kBpfrtInterp, EngineKind::kInterpreter, true, false}};
   for (const auto& e : bpfrt_engines) {
-    auto engine = make_engine(*program, e.kind, e.checks, options.zero_stack);
+    auto engine = make_engine(*program, e.kind, e.checks, e.verified, options.zero_stack, len);
+    if (!engine && engine.error().code == ErrorCode::kRefused) {
+      // The product would not load it: no figure, and the reason in the report.
+      // The log's last line before the "processed N insns" summary is the reason.
+      const std::string& log = engine.error().message;
+      const size_t summary = log.rfind("\nprocessed ");
+      const size_t reason_end = summary == std::string::npos ? log.size() : summary;
+      const size_t reason_start = log.rfind('\n', reason_end - 1);
+      s.refused = log.substr(reason_start == std::string::npos ? 0 : reason_start + 1,
+                             reason_end - (reason_start == std::string::npos ? 0 : reason_start + 1));
+      continue;
+    }
     if (!engine) {
       return make_error(engine.error().code, fmt::format("{}: {}", p.name, engine.error().message));
     }
@@ -237,6 +261,7 @@ Result<VmBenchReport> run_vm_bench(const VmBenchOptions& options) {
         row.ns[e] = best[i][e];
       }
     }
+    row.refused = (*setups)[i]->refused;
     report.rows.push_back(row);
     report.compile_us += compile_median_us(s.engines.front()->program(), options.compiles);
     report.compiled_insns += row.insns;
@@ -304,6 +329,14 @@ std::string VmBenchReport::render() const {
     }
     out += "\n";
   }
+  for (const VmBenchRow& row : rows) {
+    if (!row.refused.empty()) {
+      out += fmt::format(
+          "\n{}: the verifier refused it ({}); bpfrt-jit, which runs programs verified as the "
+          "product does, has no figure",
+          row.program->name, row.refused);
+    }
+  }
   out += fmt::format(
       "\nJIT compile time: {:.1f} us per 1,000 instructions over the suite ({} programs, {} instructions, "
       "{:.1f} us in total, fixed per-program costs included)\n",
@@ -322,6 +355,7 @@ std::string VmBenchReport::render() const {
   };
   pair(kBpfrtJit, kDpdkJit);
   pair(kBpfrtInterp, kDpdkInterp);
+  pair(kBpfrtJitUnverified, kDpdkJit);
   pair(kBpfrtJitUnchecked, kDpdkJit);
   return out;
 }

@@ -19,10 +19,22 @@
 
 namespace bpfrt::bench {
 
-enum VmEngine { kNative, kBpfrtJit, kBpfrtJitUnchecked, kBpfrtInterp, kDpdkJit, kDpdkInterp, kVmEngineCount };
+// bpfrt-jit runs programs as the product does: verified (load_engine), checked, with the accesses the
+// verifier proved left unchecked; bpfrt-jit-unverified checks every access it cannot prove itself;
+// bpfrt-jit-unchecked checks none.
+enum VmEngine {
+  kNative,
+  kBpfrtJit,
+  kBpfrtJitUnverified,
+  kBpfrtJitUnchecked,
+  kBpfrtInterp,
+  kDpdkJit,
+  kDpdkInterp,
+  kVmEngineCount
+};
 
 inline constexpr std::array<std::string_view, kVmEngineCount> kVmEngineNames = {
-    "native", "bpfrt-jit", "bpfrt-jit-unchecked", "bpfrt-interp", "dpdk-jit", "dpdk-interp"};
+    "native", "bpfrt-jit", "bpfrt-jit-unverified", "bpfrt-jit-unchecked", "bpfrt-interp", "dpdk-jit", "dpdk-interp"};
 
 struct VmBenchOptions {
   int rounds = 7;           // each figure is the fastest batch of this many interleaved rounds
@@ -36,6 +48,7 @@ struct VmBenchRow {
   const VmProgram* program = nullptr;
   size_t insns = 0;
   std::array<std::optional<double>, kVmEngineCount> ns;  // per run; empty where the engine did not run
+  std::string refused;  // why the verifier refused the program (bpfrt-jit then has no figure)
 };
 
 struct VmBenchReport {

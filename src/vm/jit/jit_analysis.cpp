@@ -1,5 +1,6 @@
 #include "vm/jit/jit_analysis.hpp"
 
+#include <algorithm>
 #include <optional>
 
 namespace bpfrt {
@@ -123,6 +124,11 @@ size_t target_of(const Program& program, size_t i) {
   return static_cast<size_t>(static_cast<int64_t>(i) + 1 + delta);
 }
 
+// The subprogram an `lddw func` at i names.
+size_t target_of_func(const Program& program, size_t i) {
+  return static_cast<size_t>(static_cast<int64_t>(i) + 1 + program[i].imm);
+}
+
 // At a local call's target only r10 is known; at the program's entry r1 is the context too.
 RegisterFacts entry_facts(bool program_entry) {
   RegisterFacts s{};
@@ -238,6 +244,13 @@ ProgramAnalysis analyze_program(const Program& program) {
       a.call_target[target_of(program, i)] = true;
       a.has_local_calls = true;
     }
+    if (form == Form::kLddw && program[i].src == static_cast<uint8_t>(LddwSrc::kFunc)) {
+      // The engine refuses targets outside the program before compiling.
+      const size_t target = target_of_func(program, i);
+      a.leader[target] = true;
+      a.call_target[target] = true;
+      a.callback_targets.push_back(static_cast<uint32_t>(target));
+    }
     a.has_helper_calls |= form == Form::kCallHelper || form == Form::kCallx;
     a.has_callx |= form == Form::kCallx;
     a.has_packet_loads |= form == Form::kLdAbs || form == Form::kLdInd;
@@ -247,6 +260,9 @@ ProgramAnalysis analyze_program(const Program& program) {
       a.leader[i + 1] = true;
     }
   }
+
+  std::sort(a.callback_targets.begin(), a.callback_targets.end());
+  a.callback_targets.erase(std::unique(a.callback_targets.begin(), a.callback_targets.end()), a.callback_targets.end());
 
   // Block extents: each leader's block runs up to the next leader or a block-ending instruction.
   struct Block {

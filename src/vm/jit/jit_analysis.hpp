@@ -36,6 +36,9 @@ struct ProgramAnalysis {
   std::vector<uint32_t> block_insns;  // at leaders: instructions (not slots) up to the block's end
   std::vector<bool> call_target;      // per slot: a local call enters here
   bool has_local_calls = false;
+  // Subprograms an `lddw func` names (callbacks for bpf_loop & co.): block leaders entered like local
+  // calls, through the callback entry. Sorted, without duplicates.
+  std::vector<uint32_t> callback_targets;
   std::vector<PointerFact> base;  // per slot: the base register of a load, store or atomic
   uint32_t regs_read = 0;         // bit per BPF register some instruction reads
   uint32_t regs_written = 0;      // bit per BPF register some instruction writes

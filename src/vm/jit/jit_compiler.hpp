@@ -6,12 +6,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "bpfrt/engine.hpp"
 
 #include "vm/jit/code_buffer.hpp"
 #include "vm/jit/jit_layout.hpp"
+#include "vm/jit/jit_unwind.hpp"
 
 namespace bpfrt {
 
@@ -20,6 +22,9 @@ struct JitInput {
   const EngineOptions* options = nullptr;
   std::vector<uint64_t> lddw_values;  // per slot: the constant an lddw loads (resolved pseudo sources)
   std::vector<HelperFn> helper_fns;   // per slot: the function a `call imm` reaches
+  // per slot: a helper call (or callx) that may call back into the program (RunContext::call_function);
+  // empty when none does.
+  std::vector<bool> calls_back;
   // callx fast path: helper functions by id for ids below the table size (null where none).
   const HelperFn* callx_table = nullptr;
   size_t callx_table_size = 0;
@@ -47,6 +52,12 @@ struct JitCode {
   // The entry also serves Engine::run(ctx, len) directly (args = null): the program calls no
   // helpers, has no legacy packet loads and its frames fit in the code's native frame.
   bool direct = false;
+  // Callbacks: the offset of the JitCallbackEntry, and each lddw func target's code offset, by slot
+  // (sorted). No entry (SIZE_MAX) when the program calls no helper that could run callbacks.
+  size_t callback_entry = SIZE_MAX;
+  std::vector<std::pair<uint32_t, uint32_t>> callbacks;
+  // How the code's frames are built, for its unwind information.
+  std::vector<JitFrameLayout> frames;
 };
 
 // True if this CPU has BMI2.

@@ -89,7 +89,7 @@ void Emitter::emit_jcc(const Insn& in, uint8_t arg) {
 // r9 = the RunContext (the helper's sixth argument), with its stack bounds covering this frame.
 void Emitter::set_helper_stack_lo() {
   mov(r9, qword[r12 + jit_off::kRc]);
-  if (analysis_.has_local_calls) {
+  if (frames_) {
     // lea r10, [rbp - frame]; mov [r9 + stack_lo], r10  (r11 may hold a callx target)
     lea(r10, ptr[rbp - frame_]);
     mov(qword[r9 + jit_off::kRcStackLo], r10);
@@ -106,6 +106,7 @@ void Emitter::after_helper_call(const Insn& in) {
 
 // r1-r5 are already in rdi, rsi, rdx, rcx, r8; the result arrives in rax, which is r0.
 void Emitter::emit_call_helper(const Insn& in, uint8_t /*arg*/) {
+  note_callback_call(in);
   set_helper_stack_lo();
   mov(rax, reinterpret_cast<uint64_t>(input_.helper_fns[in.index]));  // mov rax, fn; call rax
   call(rax);
@@ -133,6 +134,7 @@ void Emitter::emit_callx(const Insn& in, uint8_t /*arg*/) {
   }
   slow_stub.resume = static_cast<uint32_t>(getSize());
   add_stub(slow_stub);
+  note_callback_call(in);
   set_helper_stack_lo();
   call(r11);
   after_helper_call(in);
@@ -179,13 +181,87 @@ void Emitter::emit_call_local(const Insn& in, uint8_t /*arg*/) {
   pop(rbx);
 }
 
+// A helper that may call back learns which instruction called it (for the errors of the callback
+// machinery) from the state: mov dword [r12 + call_insn], index
+void Emitter::note_callback_call(const Insn& in) {
+  if (callbacks_ && in.index < input_.calls_back.size() && input_.calls_back[in.index]) {
+    mov(dword[r12 + jit_off::kCallInsn], static_cast<uint32_t>(in.index));
+  }
+}
+
+// JitReturn callback_entry(const uint64_t* args, JitState* parent, const void* target, uint64_t r10):
+// a frame laid out like the main one (the same pushes, the same reservation), whose state is a copy
+// of the parent's, so the shared epilogue and fault exits return from here, to the helper that called
+// back, and never unwind the helper's own frames. The subprogram is entered with a native call, like
+// a local call, and its exit returns here (r10 is never the main frame's).
+//   push ...; sub rsp, frame_bytes; r12 = rsp; copy *parent; parent = rsi; rbp = r10
+//   rc->engine_state = r12; [zero the frame]; r11 = target; r1-r5 = args; r0, r6-r9 = 0
+//   sub rsp, 8; call r11; add rsp, 8; [budget back to the parent]; status 0; leave
+void Emitter::emit_callback_entry() {
+  callback_entry_ = static_cast<uint32_t>(getSize());
+  emit_frame_setup();
+  for (size_t k = 0; k < sizeof(JitState) / 8; ++k) {
+    load(8, false, 10, 6, static_cast<int32_t>(8 * k));
+    store(8, 10, 12, static_cast<int32_t>(8 * k));
+  }
+  store(8, 6, 12, jit_off::kParent);
+  store_imm(4, 0, 12, jit_off::kExit);
+  mov(rbp, rcx);
+  mov(r9, qword[r12 + jit_off::kRc]);
+  store(8, 12, 9, jit_off::kRcEngineState);
+  if (options_.zero_stack) {
+    emit_zero_frame();
+  }
+  mov(r11, rdx);
+  mov(r8, qword[rdi + 32]);
+  mov(rcx, qword[rdi + 24]);
+  mov(rdx, qword[rdi + 16]);
+  mov(rsi, qword[rdi + 8]);
+  mov(rdi, qword[rdi]);
+  xor_(eax, eax);
+  for (const Xbyak::Reg64& r : saved_) {
+    if (r == rbx || r == r13 || r == r14 || r == r15) {
+      xor_(r.cvt32(), r.cvt32());
+    }
+  }
+  sub(rsp, 8);  // the body runs with rsp 16-byte aligned, as after the prologue
+  call(r11);
+  add(rsp, 8);
+  emit_budget_writeback();
+  xor_(edx, edx);
+  emit_leave();
+}
+
+// A callback's state hands the instructions left back to its parent's when it ends (keeps rax).
+//   mov r11, [r12 + parent]; test r11, r11; jz 1f; mov r10, [r12 + budget]; mov [r11 + budget], r10; 1:
+void Emitter::emit_budget_writeback() {
+  if (!callbacks_ || !budgeted_) {
+    return;
+  }
+  load(8, false, 11, 12, jit_off::kParent);
+  test(r11, r11);
+  const size_t main_frame = skip_forward(Cc::kE);
+  load(8, false, 10, 12, jit_off::kBudget);
+  store(8, 10, 11, jit_off::kBudget);
+  land(main_frame);
+}
+
+std::vector<std::pair<uint32_t, uint32_t>> Emitter::callback_offsets() const {
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  out.reserve(analysis_.callback_targets.size());
+  for (const uint32_t slot : analysis_.callback_targets) {
+    out.emplace_back(slot, block_pos_[slot]);
+  }
+  return out;
+}
+
 void Emitter::emit_call_kfunc(const Insn& /*in*/, uint8_t /*arg*/) {
   throw std::logic_error("kfunc calls are not supported");  // refused before compilation
 }
 
 // exit: in the main frame, the epilogue; in a local call, ret to the caller.
 void Emitter::emit_exit(const Insn& /*in*/, uint8_t /*arg*/) {
-  if (!analysis_.has_local_calls) {
+  if (!frames_) {
     emit_return_from_main();
     return;
   }

@@ -311,8 +311,10 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
   bool any_checks = false;
   bool ctx_first = false;
   bool stack_first = false;
+  bool any_atomic = false;
   for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
     const Form form = program_.op_at(i)->form;
+    any_atomic |= form == Form::kAtomic;
     if (form == Form::kLoad || form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
       const Check check = check_kind(i);
       checks_[i] = check;
@@ -321,7 +323,8 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       stack_first |= check == Check::kStackFirst;
     }
   }
-  (void)any_checks;
+  callbacks_ = !input.calls_back.empty();
+  frames_ = analysis.has_local_calls || callbacks_;
   needs_.depth = analysis.has_local_calls;
   // Inline checks of unknown addresses compare against precomputed bounds; the out-of-line slow
   // paths work from ctx, ctx_len and stack_hi alone.
@@ -352,6 +355,13 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
     frame_bytes_ += 8;
   }
   direct_ = native_stack_ && !analysis.has_helper_calls && !analysis.has_packet_loads && input.direct_fault != nullptr;
+  // A direct program that cannot end abnormally (no checked access, no atomic, no local call, no
+  // budget) needs no JitState at all: no r12, no state stores, just its frame.
+  lean_ = direct_ && !frames_ && !budgeted_ && !any_checks && !any_atomic && !analysis.has_callx;
+  if (lean_) {
+    saved_.pop_back();                        // r12
+    frame_bytes_ = uses_frame_ ? frame_ : 0;  // the code calls nothing: no alignment to keep
+  }
 }
 
 void Emitter::emit_program() {
@@ -385,8 +395,12 @@ void Emitter::emit_program() {
   if (uses_callx_) {
     emit_callx_resolve_routine();
   }
+  if (callbacks_) {
+    emit_callback_entry();
+  }
   resolve_fixups();
   stats_.code_bytes = getSize();
+  frame_layouts_.back().end = static_cast<uint32_t>(getSize());
 }
 
 uint32_t& Emitter::position(Ref target) {
@@ -515,12 +529,35 @@ const Xbyak::Reg64& Emitter::reg(int bpf) const {
 //   fill the state; r1 = ctx and r2 = its length are already in rdi and rsi; r10 = the top of the main
 //   frame; registers read before they are written start at 0, as in the interpreter (and nothing of
 //   the host leaks into the program).
-void Emitter::emit_prologue() {
+void Emitter::emit_frame_setup() {
+  JitFrameLayout layout;
+  layout.begin = static_cast<uint32_t>(getSize());
   for (const Xbyak::Reg64& r : saved_) {
     push(r);
+    const int idx = r.getIdx();  // rbx 3, rbp 5, r12-r15 12-15
+    layout.pushes.push_back({static_cast<uint32_t>(getSize()), idx == 5 ? dwarf_reg::kRbp : idx});
   }
-  sub(rsp, frame_bytes_);
-  mov(r12, rsp);
+  if (frame_bytes_ != 0) {
+    sub(rsp, frame_bytes_);
+  }
+  layout.after_reserve = static_cast<uint32_t>(getSize());
+  layout.reserve = static_cast<uint32_t>(frame_bytes_);
+  if (!lean_) {
+    mov(r12, rsp);
+    layout.after_r12 = static_cast<uint32_t>(getSize());
+  }
+  if (!frame_layouts_.empty()) {
+    frame_layouts_.back().end = layout.begin;
+  }
+  frame_layouts_.push_back(std::move(layout));
+}
+
+void Emitter::emit_prologue() {
+  emit_frame_setup();
+  if (lean_) {
+    emit_lean_prologue();
+    return;
+  }
   xor_(eax, eax);
   test(rdi, rdi);
   cmovz(rsi, rax);  // no context: length 0
@@ -543,6 +580,11 @@ void Emitter::emit_prologue() {
     store(8, 0, 9, jit_off::kRcStackHi);
     lea_to(10, 0, -frame_);
     store(8, 10, 9, jit_off::kRcStackLo);
+    if (callbacks_) {
+      // rc->engine_state = the state of the frame whose helpers may call back; no parent
+      store(8, 12, 9, jit_off::kRcEngineState);
+      mov(qword[r12 + jit_off::kParent], 0);
+    }
   }
   if (analysis_.has_packet_loads) {
     load(8, false, 9, 2, jit_off::kArgsPacket);
@@ -583,11 +625,38 @@ void Emitter::emit_prologue() {
   if (uses_frame_) {
     mov(rbp, rax);
   }
+  zero_unwritten_registers();
+  if (options_.zero_stack && uses_frame_) {
+    emit_zero_frame();
+  }
+}
+
+// Registers read before they are written start at 0, as in the interpreter, so nothing of the host
+// leaks into the program. A verified program (proven_safe facts given) never reads them.
+void Emitter::zero_unwritten_registers() {
+  if (!options_.proven_safe.empty()) {
+    return;
+  }
   for (int r : {0, 3, 4, 5, 6, 7, 8, 9}) {
     if ((analysis_.unwritten_reads & (1u << r)) != 0) {
       xor_(reg(r).cvt32(), reg(r).cvt32());
     }
   }
+}
+
+// The lean entry: r1 = ctx and r2 = its length (0 without a context) are in place; r10 = the top of
+// the frame just reserved.
+void Emitter::emit_lean_prologue() {
+  // Engines refuse a null or short context when min_ctx_size is set: r2 is then the length as given.
+  if ((analysis_.regs_read & (1u << 2)) != 0 && options_.min_ctx_size == 0) {
+    xor_(eax, eax);
+    test(rdi, rdi);
+    cmovz(rsi, rax);
+  }
+  if (uses_frame_) {
+    lea(rbp, ptr[rsp + frame_]);
+  }
+  zero_unwritten_registers();
   if (options_.zero_stack && uses_frame_) {
     emit_zero_frame();
   }
@@ -626,7 +695,9 @@ void Emitter::emit_return_from_main() {
 }
 
 void Emitter::emit_leave() {
-  add(rsp, frame_bytes_);
+  if (frame_bytes_ != 0) {
+    add(rsp, frame_bytes_);
+  }
   for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
     pop(*it);
   }
@@ -638,9 +709,10 @@ void Emitter::emit_leave() {
 // with the details copied to args, or (direct runs) stored as this thread's error.
 void Emitter::emit_epilogue() {
   bind(Ref::exit(Exit::kFaultExit));
-  if (analysis_.has_local_calls) {
+  if (frames_) {
     mov(rsp, r12);
   }
+  emit_budget_writeback();
   cmp(dword[r12 + jit_off::kExit], 0);
   jump(Cc::kE, Ref::exit(Exit::kEpilogue));
   load(8, false, 2, 12, jit_off::kArgs);  // rdx = args
@@ -866,7 +938,16 @@ Result<JitCode> compile_jit(const JitInput& input, const JitCompileOptions& opti
     if (!buffer) {
       return buffer.take_error();
     }
-    return JitCode{std::move(*buffer), emitter.stats(), emitter.direct()};
+    JitCode code;
+    code.code = std::move(*buffer);
+    code.stats = emitter.stats();
+    code.direct = emitter.direct();
+    code.frames = emitter.frame_layouts();
+    if (emitter.callback_entry() != UINT32_MAX) {
+      code.callback_entry = emitter.callback_entry();
+      code.callbacks = emitter.callback_offsets();
+    }
+    return code;
   } catch (const Xbyak::Error& e) {
     return make_error(ErrorCode::kUnsupported, fmt::format("JIT code generation failed: {}", e.what()));
   } catch (const std::bad_alloc&) {

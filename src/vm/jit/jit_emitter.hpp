@@ -11,6 +11,7 @@
 #include "vm/jit/jit_analysis.hpp"
 #include "vm/jit/jit_compiler.hpp"
 #include "vm/jit/jit_layout.hpp"
+#include "vm/jit/jit_unwind.hpp"
 
 namespace bpfrt {
 
@@ -36,6 +37,11 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_program();
   const JitStats& stats() const { return stats_; }
   bool direct() const { return direct_; }
+  // Where the callback entry starts (kUnbound without one), and the lddw func targets' code offsets.
+  uint32_t callback_entry() const { return callback_entry_; }
+  std::vector<std::pair<uint32_t, uint32_t>> callback_offsets() const;
+  // How each frame is built, for the unwind information.
+  const std::vector<JitFrameLayout>& frame_layouts() const { return frame_layouts_; }
 
   // One handler per instruction family; `arg` is the table's selector (AluOp, Cond, ...).
   using Handler = void (Emitter::*)(const Insn&, uint8_t arg);
@@ -155,6 +161,8 @@ class Emitter : public Xbyak::CodeGenerator {
   const Xbyak::Reg64& reg(int bpf) const;
   void emit_insn(size_t index);
   void emit_prologue();
+  void emit_lean_prologue();
+  void zero_unwritten_registers();
   void emit_epilogue();
   void emit_return_from_main();
   void emit_leave();  // release the frame, restore the callee-saved registers, ret
@@ -168,6 +176,10 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_access_routines();
   static uint32_t access_routine_key(uint32_t width, bool write, uint8_t tried);
   void emit_callx_resolve_routine();
+  void emit_callback_entry();
+  void emit_frame_setup();  // push the saved registers, reserve the frame, r12 = rsp; records a layout
+  void emit_budget_writeback();
+  void note_callback_call(const Insn& in);
 
   // The operand for an access of `width` bytes at [base + off], after emitting its bounds check.
   // Atomics always get [r11] with r11 = the address, and an alignment check.
@@ -223,6 +235,12 @@ class Emitter : public Xbyak::CodeGenerator {
   int stack_pad_ = 0;                // bytes below the pushes that keep rsp 16-byte aligned
   bool uses_frame_ = false;          // rbp (BPF r10) is set up
   bool uses_callx_ = false;
+  // Subprogram frames below the main one exist: local calls or callbacks. Exits then check whether
+  // they leave the main frame, and helper calls tell the RunContext which frame is current.
+  bool frames_ = false;
+  bool callbacks_ = false;  // the program calls helpers that may run callbacks
+  uint32_t callback_entry_ = kUnbound;
+  std::vector<JitFrameLayout> frame_layouts_;
   // Which optional JitState fields the prologue fills.
   struct Needs {
     bool depth = false;         // deepest_r10
@@ -231,6 +249,7 @@ class Emitter : public Xbyak::CodeGenerator {
   } needs_;
   bool native_stack_ = false;  // the frames live in the code's native frame (else args->stack_top)
   bool direct_ = false;
+  bool lean_ = false;        // direct, and nothing can fault: no JitState, no r12
   int32_t frame_bytes_ = 0;  // what the prologue reserves below the pushes: state, frames, padding
   bool slow_copy_ = false;   // emitting a slow copy: every block end jumps back to the normal code
   JitStats stats_;

@@ -1,7 +1,9 @@
 #include "vm/jit/jit_engine.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -13,6 +15,9 @@ namespace {
 
 // Stacks up to this size live on the host thread's stack; larger ones are allocated per run.
 constexpr size_t kInlineStackBytes = kDefaultStackSize * kMaxCallFrames;
+
+// rc.failure when a callback failed; its error is kept aside and ends the run.
+constexpr const char* kCallbackFailed = "a callback failed";
 
 // callx ids below this bound are looked up in a table inside the code; others out of line.
 constexpr int32_t kMaxCallxTable = 1 << 16;
@@ -44,6 +49,10 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
   input.options = &options_;
   input.lddw_values.assign(prog.size(), 0);
   input.helper_fns.assign(prog.size(), nullptr);
+  auto mark_calls_back = [&](size_t i) {
+    input.calls_back.resize(prog.size(), false);
+    input.calls_back[i] = true;
+  };
   for (size_t i = 0; i < prog.size(); ++i) {
     const OpInfo* info = prog.op_at(i);
     if (info == nullptr) {
@@ -53,6 +62,16 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
     if (info->form == Form::kLddw) {
       if (insn.src == static_cast<uint8_t>(LddwSrc::kImm64)) {
         input.lddw_values[i] = prog.lddw_imm64(i);
+      } else if (insn.src == static_cast<uint8_t>(LddwSrc::kFunc)) {
+        // A callback: the target instruction's index, as in the interpreter; call_function maps it to
+        // the code.
+        const int64_t target = static_cast<int64_t>(i) + insn.imm + 1;
+        if (target < 0 || static_cast<size_t>(target) >= prog.size() ||
+            prog.op_at(static_cast<size_t>(target)) == nullptr) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            fmt::format("{}: function target {} is outside the program", where(prog, i), target), i);
+        }
+        input.lddw_values[i] = static_cast<uint64_t>(target);
       } else if (options_.resolve_lddw) {
         auto value = options_.resolve_lddw(insn, prog[i + 1], i);
         if (!value) {
@@ -72,6 +91,12 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
         return make_error(ErrorCode::kNotFound, fmt::format("{}: unknown helper {}", where(prog, i), insn.imm), i);
       }
       input.helper_fns[i] = entry->fn;
+      if (std::find(entry->prototype.args.begin(), entry->prototype.args.end(), ArgType::kPtrToFunc) !=
+          entry->prototype.args.end()) {
+        mark_calls_back(i);
+      }
+    } else if (info->form == Form::kCallx) {
+      mark_calls_back(i);  // the helper is known only at run time
     } else if (info->form == Form::kCallKfunc) {
       return make_error(ErrorCode::kUnsupported, fmt::format("{}: kfunc calls are not supported", where(prog, i)), i);
     }
@@ -100,7 +125,14 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
   }
   code_ = std::move(compiled->code);
   stats_ = compiled->stats;
+  unwind_ = JitUnwindInfo(code_.data(), compiled->frames);
   entry_ = reinterpret_cast<JitEntry>(const_cast<uint8_t*>(code_.data()));
+  if (compiled->callback_entry != SIZE_MAX) {
+    callback_entry_ = reinterpret_cast<JitCallbackEntry>(const_cast<uint8_t*>(code_.data() + compiled->callback_entry));
+    for (const auto& [slot, offset] : compiled->callbacks) {
+      callbacks_.emplace_back(slot, code_.data() + offset);
+    }
+  }
   if (compiled->direct) {
     direct_ = reinterpret_cast<DirectEntry>(const_cast<uint8_t*>(code_.data()));
   }
@@ -110,6 +142,15 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
 Result<uint64_t> JitEngine::execute(const RunArgs& args, RunContext& rc) const {
   JitArgs call;
   call.rc = &rc;
+  std::optional<Error> callback_error;
+  // Always (re)set: after a tail call rc may still carry the previous program's engine's callback.
+  rc.call_function = nullptr;
+  rc.engine_state = nullptr;
+  if (callback_entry_ != nullptr) {
+    call.engine = this;
+    call.callback_error = &callback_error;
+    rc.call_function = &JitEngine::call_function;
+  }
   call.packet = reinterpret_cast<uint64_t>(args.packet != nullptr ? args.packet : args.ctx);
   call.packet_len = args.packet != nullptr ? args.packet_len : (args.ctx == nullptr ? 0 : args.ctx_len);
   std::unique_ptr<uint8_t[]> heap_stack;
@@ -125,6 +166,9 @@ Result<uint64_t> JitEngine::execute(const RunArgs& args, RunContext& rc) const {
   }
   if (call.exit == JitExit::kHelperStopped && rc.failure == nullptr) {
     return rc.stop_value;  // stop() or a tail call, which Engine::run follows
+  }
+  if (call.exit == JitExit::kHelperStopped && rc.failure == kCallbackFailed && callback_error) {
+    return std::move(*callback_error);
   }
   return exit_error(call, &rc);
 }
@@ -158,6 +202,59 @@ Error JitEngine::exit_error(const JitArgs& state, const RunContext* rc) const {
       break;
   }
   return fault_error(program_, state.insn, fault, options_.instruction_budget);
+}
+
+const void* JitEngine::callback_code(uint64_t fn) const {
+  auto it = std::lower_bound(callbacks_.begin(), callbacks_.end(), fn,
+                             [](const std::pair<uint32_t, const void*>& e, uint64_t slot) { return e.first < slot; });
+  return it != callbacks_.end() && it->first == fn ? it->second : nullptr;
+}
+
+// The callback runs one frame below the frame whose helper calls back (rc.stack_lo is that frame's
+// bottom), within the kMaxCallFrames limit, sharing the budget; how it ends is reported as the
+// interpreter does: a fault or failure inside it fails the whole run with its own error.
+Result<uint64_t> JitEngine::call_function(RunContext& rc, uint64_t fn, const uint64_t args[5]) {
+  auto* state = static_cast<JitState*>(rc.engine_state);
+  JitArgs& run = *state->args;
+  const auto& self = *static_cast<const JitEngine*>(run.engine);
+  auto& callback_error = *static_cast<std::optional<Error>*>(run.callback_error);
+  const size_t caller = state->call_insn;
+  auto fail = [&](Error error) -> Result<uint64_t> {
+    callback_error = error;
+    rc.fail(kCallbackFailed);
+    return error;
+  };
+  const void* target = self.callback_code(fn);
+  if (target == nullptr) {
+    Fault f;
+    f.code = ErrorCode::kBadCall;
+    f.callback = true;
+    f.callx_target = static_cast<int64_t>(fn);
+    return fail(fault_error(self.program_, caller, f, 0));
+  }
+  const uint64_t frame = self.options_.stack_size;
+  const uint64_t caller_depth = (state->stack_hi - (rc.stack_lo + frame)) / frame;  // 0: the main frame
+  if (caller_depth + 1 >= kMaxCallFrames) {
+    Fault f;
+    f.code = ErrorCode::kCallDepth;
+    return fail(fault_error(self.program_, caller, f, 0));
+  }
+  const uint64_t saved_lo = rc.stack_lo;
+  const JitReturn r = self.callback_entry_(args, state, target, rc.stack_lo);
+  rc.stack_lo = saved_lo;
+  rc.engine_state = state;
+  if (r.status == 0) {
+    return r.r0;
+  }
+  if (run.exit == JitExit::kHelperStopped) {
+    if (rc.failure == nullptr) {
+      return rc.stop_value;  // stop_requested stays set: the helper returns and the run stops
+    }
+    if (rc.failure == kCallbackFailed && callback_error) {
+      return fail(*callback_error);  // a nested callback failed
+    }
+  }
+  return fail(self.exit_error(run, &rc));
 }
 
 void JitEngine::direct_fault(const JitState* state, const void* engine) {

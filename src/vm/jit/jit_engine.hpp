@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "bpfrt/engine.hpp"
@@ -33,10 +34,17 @@ class JitEngine final : public Engine {
   Status compile(const JitCompileOptions& compile_options);
   Error exit_error(const JitArgs& fault, const RunContext* rc) const;
   static void direct_fault(const JitState* state, const void* engine);
+  // RunContext::call_function: runs a callback through the callback entry.
+  static Result<uint64_t> call_function(RunContext& rc, uint64_t fn, const uint64_t args[5]);
+  // The code of the callback an `lddw func` value names, or null.
+  const void* callback_code(uint64_t fn) const;
 
   CodeBuffer code_;
+  JitUnwindInfo unwind_;  // after code_: deregistered before the code is unmapped
   JitEntry entry_ = nullptr;
   std::vector<HelperFn> callx_table_;
+  JitCallbackEntry callback_entry_ = nullptr;
+  std::vector<std::pair<uint32_t, const void*>> callbacks_;  // by slot
   JitStats stats_;
 };
 

@@ -45,6 +45,10 @@ struct JitArgs {
   uint32_t insn = 0;
   uint32_t access = 0;  // width in bytes | (write ? 0x100 : 0)
   uint64_t addr = 0;    // the faulting address, or the callx target
+  // Callbacks (RunContext::call_function): the engine, and where a failed callback's error is kept
+  // until the run ends (a std::optional<Error> owned by JitEngine::execute).
+  const void* engine = nullptr;
+  void* callback_error = nullptr;
 };
 
 // rax:rdx of the compiled function: r0, and 0 for a normal end or 1 for an abnormal one.
@@ -77,7 +81,16 @@ struct JitState {
   uint64_t ctx_end;  // ctx + ctx_len; 0 without a context
   uint64_t ctx_last[4];
   uint64_t stack_last[4];
+  // Programs that call back (bpf_loop, for_each_map_elem): a callback runs on a copy of its caller's
+  // state, whose parent is the caller's (null in the main frame), and call_insn is the helper call
+  // in progress, for errors the callback machinery reports.
+  JitState* parent;
+  uint32_t call_insn;
+  uint32_t reserved2;
 };
+
+// The callback entry copies the state a qword at a time.
+static_assert(sizeof(JitState) % 8 == 0);
 
 // Field offsets as the emitter addresses them ([r12 + offset]).
 namespace jit_off {
@@ -98,6 +111,8 @@ inline constexpr int32_t kCtxLo = offsetof(JitState, ctx_lo);
 inline constexpr int32_t kCtxEnd = offsetof(JitState, ctx_end);
 inline constexpr int32_t kCtxLast = offsetof(JitState, ctx_last);
 inline constexpr int32_t kStackLast = offsetof(JitState, stack_last);
+inline constexpr int32_t kParent = offsetof(JitState, parent);
+inline constexpr int32_t kCallInsn = offsetof(JitState, call_insn);
 inline constexpr int32_t kArgsRc = offsetof(JitArgs, rc);
 inline constexpr int32_t kArgsPacket = offsetof(JitArgs, packet);
 inline constexpr int32_t kArgsPacketLen = offsetof(JitArgs, packet_len);
@@ -109,10 +124,15 @@ inline constexpr int32_t kArgsAddr = offsetof(JitArgs, addr);
 inline constexpr int32_t kRcStackLo = offsetof(RunContext, stack_lo);
 inline constexpr int32_t kRcStackHi = offsetof(RunContext, stack_hi);
 inline constexpr int32_t kRcStopRequested = offsetof(RunContext, stop_requested);
+inline constexpr int32_t kRcEngineState = offsetof(RunContext, engine_state);
 }  // namespace jit_off
 
 // The compiled program: r0 and a status, given the context and (except for the direct shortcut)
 // the engine's arguments.
 using JitEntry = JitReturn (*)(void* ctx, uint64_t ctx_len, JitArgs* args);
+
+// The callback entry: runs the subprogram at `target` (code inside the program) with r1-r5 = args[0..4]
+// and r10 = `r10`, on a copy of `parent`, the state of the frame whose helper calls back.
+using JitCallbackEntry = JitReturn (*)(const uint64_t* args, JitState* parent, const void* target, uint64_t r10);
 
 }  // namespace bpfrt
