@@ -352,7 +352,7 @@ Result<std::string> Runtime::export_json() {
   doc["format"] = kFormat;
   doc["version"] = kVersion;
   json maps = json::array();
-  for (const MapInfo& info : list_maps()) {
+  for (const RegistryMapInfo& info : list_maps()) {
     if (info.name.starts_with(".")) {
       continue;  // bpfrt's own (the trace pipe)
     }

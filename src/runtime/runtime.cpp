@@ -2,6 +2,8 @@
 // the helper host.
 #include "bpfrt/runtime.hpp"
 
+#include "bpfrt/test_run.hpp"
+
 #include <cstdlib>
 #include <cstring>
 
@@ -126,6 +128,8 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const RegistryOptions& options) {
   }
   std::unique_ptr<Runtime> rt(new Runtime(options.name, std::move(*store)));
   BPFRT_TRY(add_standard_helpers(rt->helpers_, *rt));
+  // Programs from objects whose CO-RE relocations failed call it (reaching one fails the run).
+  BPFRT_TRY(add_core_poison_helper(rt->helpers_));
   return rt;
 }
 
@@ -258,13 +262,13 @@ Result<std::shared_ptr<Map>> Runtime::map(std::string_view name_or_handle) {
   return map(*handle);
 }
 
-Result<MapInfo> Runtime::map_info(uint32_t handle) {
+Result<RegistryMapInfo> Runtime::map_info(uint32_t handle) {
   RegistryStore::Lock lock(*store_);
   const Record* r = store_->record(handle);
   if (r == nullptr || r->state.load() != kRecordLive || r->kind != static_cast<uint32_t>(ObjectKind::kMap)) {
     return make_error(ErrorCode::kNotFound, fmt::format("there is no map with handle {}", handle));
   }
-  MapInfo info;
+  RegistryMapInfo info;
   fill_info(info, handle, *r);
   info.spec = spec_from_record(*r);
   info.shm_name = record_object(*r);
@@ -272,8 +276,8 @@ Result<MapInfo> Runtime::map_info(uint32_t handle) {
   return info;
 }
 
-std::vector<MapInfo> Runtime::list_maps() {
-  std::vector<MapInfo> out;
+std::vector<RegistryMapInfo> Runtime::list_maps() {
+  std::vector<RegistryMapInfo> out;
   for (uint32_t h = 1; h <= store_->capacity(); ++h) {
     const Record* r = store_->record(h);
     if (r->state.load() == kRecordLive && r->kind == static_cast<uint32_t>(ObjectKind::kMap)) {

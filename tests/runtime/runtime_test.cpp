@@ -481,7 +481,7 @@ TEST(Registry, LoaderProcessesShareOneRegistryWithoutWipingEachOther) {
   }
   const auto maps = rt->list_maps();
   EXPECT_EQ(maps.size(), 90u);
-  for (const MapInfo& info : maps) {
+  for (const RegistryMapInfo& info : maps) {
     auto m = rt->map(info.handle);
     ASSERT_TRUE(m.ok()) << m.error().message;
     int c = 0, i = 0;
@@ -515,7 +515,7 @@ TEST(Registry, LoadersKilledMidChangeLeaveItUsable) {
     EXPECT_EQ(wait_child(pid), 128 + SIGKILL);
   }
   // Whatever the dead loaders left half-made is reclaimed: the whole capacity is usable.
-  for (const MapInfo& info : rt->list_maps()) {
+  for (const RegistryMapInfo& info : rt->list_maps()) {
     ASSERT_TRUE(rt->remove_map(info.handle).ok());
   }
   for (uint32_t i = 0; i < 64; ++i) {

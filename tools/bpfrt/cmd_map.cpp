@@ -117,7 +117,7 @@ std::vector<uint8_t> sized(const Map& m, const std::string& text, size_t want, c
   return bytes;
 }
 
-json map_json(const MapInfo& info) {
+json map_json(const RegistryMapInfo& info) {
   json j{{"handle", info.handle},
          {"type", map_type_name(info.spec.type)},
          {"name", info.name},
@@ -136,7 +136,7 @@ json map_json(const MapInfo& info) {
   return j;
 }
 
-void print_map(const MapInfo& info) {
+void print_map(const RegistryMapInfo& info) {
   std::cout << fmt::format("{}: {}  name {}  flags 0x{:x}\n\tkey {}B  value {}B  max_entries {}  memlock {}B",
                            info.handle, map_type_name(info.spec.type), info.name, info.spec.flags, info.spec.key_size,
                            info.spec.value_size, info.spec.max_entries, info.memory_size);
@@ -179,14 +179,19 @@ void print_element(const Map& m, const uint8_t* key, const uint8_t* value) {
 void dump_map(const MapArgs& a) {
   auto rt = open_runtime(a.registry, false);
   auto map = unwrap(rt->map(a.name));
-  Map& m = *map;
+  dump_map_contents(*map, a.out);
+}
+
+}  // namespace
+
+void dump_map_contents(Map& m, const OutputOptions& options) {
   json out = json::array();
   size_t count = 0;
   const MapType t = m.type();
   if (t == MapType::kQueue || t == MapType::kStack || t == MapType::kRingbuf) {
     for (const auto& item : m.export_items()) {
       ++count;
-      if (a.out.json || a.out.pretty) {
+      if (options.json || options.pretty) {
         out.push_back({{"value", json_bytes(item.data(), item.size())}});
       } else {
         std::cout << "value: " << hex_bytes(item.data(), item.size()) << '\n';
@@ -211,19 +216,21 @@ void dump_map(const MapArgs& a) {
         fail(fmt::format("map '{}': lookup: {}", m.spec().name, errno_text(rc)));
       }
       ++count;
-      if (a.out.json || a.out.pretty) {
+      if (options.json || options.pretty) {
         out.push_back({{"key", json_bytes(key.data(), key.size())}, {"value", value_json(m, value.data())}});
       } else {
         print_element(m, key.data(), value.data());
       }
     }
   }
-  if (a.out.json || a.out.pretty) {
-    print_json(out, a.out);
+  if (options.json || options.pretty) {
+    print_json(out, options);
   } else {
     std::cout << fmt::format("Found {} element{}\n", count, count == 1 ? "" : "s");
   }
 }
+
+namespace {
 
 void lookup_map(const MapArgs& a) {
   auto rt = open_runtime(a.registry, false);
@@ -373,16 +380,16 @@ void register_map_commands(CLI::App& app) {
   add_output_options(list, l->out);
   list->callback([l] {
     auto rt = open_existing_runtime(l->registry);
-    const auto maps = rt ? rt->list_maps() : std::vector<MapInfo>{};
+    const auto maps = rt ? rt->list_maps() : std::vector<RegistryMapInfo>{};
     if (l->out.json || l->out.pretty) {
       json out = json::array();
-      for (const MapInfo& info : maps) {
+      for (const RegistryMapInfo& info : maps) {
         out.push_back(map_json(info));
       }
       print_json(out, l->out);
       return;
     }
-    for (const MapInfo& info : maps) {
+    for (const RegistryMapInfo& info : maps) {
       print_map(info);
     }
   });
@@ -393,7 +400,7 @@ void register_map_commands(CLI::App& app) {
   add_output_options(show, s->out);
   show->callback([s] {
     auto rt = open_runtime(s->registry, false);
-    const MapInfo info = unwrap(rt->map_info(unwrap(rt->find(ObjectKind::kMap, s->name))));
+    const RegistryMapInfo info = unwrap(rt->map_info(unwrap(rt->find(ObjectKind::kMap, s->name))));
     if (s->out.json || s->out.pretty) {
       print_json(map_json(info), s->out);
     } else {
