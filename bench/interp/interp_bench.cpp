@@ -84,11 +84,16 @@ void run_benchmark(benchmark::State& state, const BenchProgram& bench) {
                                                        benchmark::Counter::kInvert);
 }
 
+// The fixed cost of one run: entry, stack set-up and return, with two instructions executed.
+BenchProgram empty_run() { return {"mov %r0, 0\nexit\n", 2}; }
+
+void BM_EmptyRun(benchmark::State& state) { run_benchmark(state, empty_run()); }
 void BM_StraightLineAlu(benchmark::State& state) { run_benchmark(state, straight_line_alu()); }
 void BM_AluLoop(benchmark::State& state) { run_benchmark(state, alu_loop()); }
 void BM_MemoryLoop(benchmark::State& state) { run_benchmark(state, memory_loop()); }
 void BM_BranchLoop(benchmark::State& state) { run_benchmark(state, branch_loop()); }
 
+BENCHMARK(BM_EmptyRun);
 BENCHMARK(BM_StraightLineAlu);
 BENCHMARK(BM_AluLoop)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_MemoryLoop)->Unit(benchmark::kMicrosecond);

@@ -61,9 +61,12 @@ struct EngineOptions {
   // JIT: check every load, store and atomic at run time, as the interpreter does. Turn off only for
   // programs a verifier has proven safe; out-of-bounds accesses then go unchecked.
   bool bounds_checks = true;
-  // JIT: per instruction slot, true where a verifier proved the access in bounds, so its check can be
-  // dropped even with bounds_checks on. Empty, or one entry per slot.
+  // Per instruction slot, true where a verifier proved the access in bounds, so engines drop its check
+  // even with bounds_checks on. Empty, or one entry per slot.
   std::vector<bool> proven_safe;
+  // Runs with a context shorter than this fail before the program starts. A verified program's
+  // context accesses are proven for contexts of at least the size it was verified with.
+  size_t min_ctx_size = 0;
 };
 
 struct RunArgs {
@@ -103,6 +106,9 @@ class Engine {
   // The same as run(RunArgs{ctx, ctx_len}). JIT engines take a shortcut here for programs that call
   // no helpers: straight into the machine code, with none of run()'s bookkeeping.
   [[nodiscard]] Result<uint64_t> run(void* ctx, size_t ctx_len) const {
+    if (ctx_len < options_.min_ctx_size || (ctx == nullptr && options_.min_ctx_size != 0)) [[unlikely]] {
+      return context_too_small(ctx_len);
+    }
     if (direct_ != nullptr) {
       const DirectReturn r = direct_(ctx, ctx_len, nullptr);
       if (r.failed == 0) [[likely]] {
@@ -132,6 +138,7 @@ class Engine {
   using DirectEntry = DirectReturn (*)(void* ctx, uint64_t ctx_len, void* reserved);
   DirectEntry direct_ = nullptr;
   static void store_direct_error(Error error);
+  Error context_too_small(size_t ctx_len) const;
   static Error take_direct_error();
 
   // Runs this program once. `rc` arrives with the context, user pointer and engine filled in; the

@@ -19,8 +19,11 @@ bool is_memory_access(Form form) {
   return form == Form::kLoad || form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic;
 }
 
-// Access regions whose bounds do not depend on what the caller passes at run time.
+// Access regions whose bounds do not depend on what the caller passes at run time. The context
+// counts: engines refuse to run a verified program on a context shorter than ctx_size_required
+// (EngineOptions::min_ctx_size). Packet bounds come from the context's data/data_end at run time.
 constexpr uint8_t kFixedRegions = (1u << static_cast<int>(AccessRegion::kStack)) |
+                                  (1u << static_cast<int>(AccessRegion::kContext)) |
                                   (1u << static_cast<int>(AccessRegion::kMapValue)) |
                                   (1u << static_cast<int>(AccessRegion::kHelperMemory));
 

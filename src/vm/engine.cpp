@@ -100,7 +100,17 @@ bool RunRegionScope::contains(uint64_t addr, uint64_t len, bool write) {
   return false;
 }
 
+Error Engine::context_too_small(size_t ctx_len) const {
+  return make_error(ErrorCode::kInvalidArgument,
+                    fmt::format("the context is {} bytes but the verified program reads {} bytes of it", ctx_len,
+                                options_.min_ctx_size));
+}
+
 Result<uint64_t> Engine::run(const RunArgs& args) const {
+  const size_t ctx_len = args.ctx == nullptr ? 0 : args.ctx_len;
+  if (ctx_len < options_.min_ctx_size) [[unlikely]] {
+    return context_too_small(ctx_len);
+  }
   RunContext rc;
   rc.ctx = args.ctx;
   rc.ctx_len = args.ctx == nullptr ? 0 : args.ctx_len;

@@ -14,6 +14,59 @@ namespace {
 
 using Slot = Interpreter::Slot;
 
+// ALU operations that fuse with a preceding `mov D, S` into D = S op X. Each name gives four fused
+// operations (64/32-bit, immediate/register), numbered after the table's operations.
+#define BPFRT_FUSED_ALU(X) X(Add) X(Sub) X(Mul) X(Or) X(And) X(Lsh) X(Rsh) X(Xor) X(Arsh)
+constexpr int kNumFused = 4 * (0
+#define BPFRT_COUNT_FUSED(name) +1
+                                   BPFRT_FUSED_ALU(BPFRT_COUNT_FUSED)
+#undef BPFRT_COUNT_FUSED
+                              );
+// Loads and stores the verifier proved in bounds (EngineOptions::proven_safe) run without the runtime
+// check; they are numbered after the fused operations.
+#define BPFRT_UNCHECKED_MEM(X) \
+  X(kLdxB) X(kLdxH) X(kLdxW) X(kLdxDw) X(kLdxsB) X(kLdxsH) X(kLdxsW) X(kStB) X(kStH) X(kStW) X(kStDw) X(kStxB) \
+      X(kStxH) X(kStxW) X(kStxDw)
+constexpr Op kUncheckedMem[] = {
+#define BPFRT_UNCHECKED_ENTRY(id) Op::id,
+    BPFRT_UNCHECKED_MEM(BPFRT_UNCHECKED_ENTRY)
+#undef BPFRT_UNCHECKED_ENTRY
+};
+constexpr int kNumUnchecked = static_cast<int>(std::size(kUncheckedMem));
+static_assert(kNumOps + kNumFused + kNumUnchecked <= 256, "slot operations are one byte");
+
+// The unchecked variant of a load or store, or -1.
+int unchecked_op(Op op) {
+  for (int i = 0; i < kNumUnchecked; ++i) {
+    if (kUncheckedMem[i] == op) {
+      return kNumOps + kNumFused + i;
+    }
+  }
+  return -1;
+}
+
+// The fused operation for `mov` + `alu`, or -1. Order matches the label table.
+int fused_op(Op mov, Op alu) {
+  struct Entry {
+    Op imm64, reg64, imm32, reg32;
+  };
+  static constexpr Entry kFusable[] = {
+#define BPFRT_FUSED_ENTRY(name) {Op::k##name##64Imm, Op::k##name##64Reg, Op::k##name##32Imm, Op::k##name##32Reg},
+      BPFRT_FUSED_ALU(BPFRT_FUSED_ENTRY)
+#undef BPFRT_FUSED_ENTRY
+  };
+  for (int i = 0; i < static_cast<int>(std::size(kFusable)); ++i) {
+    const Entry& e = kFusable[i];
+    if (mov == Op::kMov64Reg && (alu == e.imm64 || alu == e.reg64)) {
+      return kNumOps + 4 * i + (alu == e.imm64 ? 0 : 1);
+    }
+    if (mov == Op::kMov32Reg && (alu == e.imm32 || alu == e.reg32)) {
+      return kNumOps + 4 * i + (alu == e.imm32 ? 2 : 3);
+    }
+  }
+  return -1;
+}
+
 struct Frame {
   const Slot* ret;
   uint64_t r6, r7, r8, r9, r10;
@@ -48,11 +101,22 @@ constexpr const char* kCallbackFailed = "a callback failed";
 template <bool kBudget, bool kCallback>
 Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int callback_depth, const uint64_t* init) {
   const int base_depth = kCallback ? callback_depth : 0;
+  // One label per operation, then the fused pairs. With a budget every instruction must be counted,
+  // so a fused slot runs as its plain mov and falls through to the untouched second slot.
   static const void* const kLabels[] = {
 #define BPFRT_LABEL_ADDR(id, opcode, disc, value, mnemonic, form, version) &&L_##id,
       BPFRT_OPCODES(BPFRT_LABEL_ADDR)
 #undef BPFRT_LABEL_ADDR
+#define BPFRT_FUSED_ADDR(name)                                                                  \
+  kBudget ? &&L_kMov64Reg : &&F_Mov##name##64Imm, kBudget ? &&L_kMov64Reg : &&F_Mov##name##64Reg, \
+      kBudget ? &&L_kMov32Reg : &&F_Mov##name##32Imm, kBudget ? &&L_kMov32Reg : &&F_Mov##name##32Reg,
+      BPFRT_FUSED_ALU(BPFRT_FUSED_ADDR)
+#undef BPFRT_FUSED_ADDR
+#define BPFRT_UNCHECKED_ADDR(id) &&U_##id,
+      BPFRT_UNCHECKED_MEM(BPFRT_UNCHECKED_ADDR)
+#undef BPFRT_UNCHECKED_ADDR
   };
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kNumOps + kNumFused + kNumUnchecked);
 
   const Interpreter& engine = *st.engine;
   const Slot* const code = st.code;
@@ -146,6 +210,19 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
     DST = ext(v);                                                       \
     NEXT(1);                                                            \
   }
+#define LOAD_UNCHECKED(id, T, ext)                                                              \
+  U_##id : {                                                                                    \
+    T v;                                                                                        \
+    std::memcpy(&v, reinterpret_cast<const void*>(SRC + static_cast<int64_t>(pc->off)), sizeof(T)); \
+    DST = ext(v);                                                                               \
+    NEXT(1);                                                                                    \
+  }
+#define STORE_UNCHECKED(id, T, value)                                                     \
+  U_##id : {                                                                              \
+    const T v = static_cast<T>(value);                                                    \
+    std::memcpy(reinterpret_cast<void*>(DST + static_cast<int64_t>(pc->off)), &v, sizeof(T)); \
+    NEXT(1);                                                                              \
+  }
 #define STORE(id, T, value)                                            \
   L_##id : {                                                           \
     CHECK_ACCESS(DST + static_cast<int64_t>(pc->off), sizeof(T), true) \
@@ -223,6 +300,36 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
   ALU_BOTH(Xor, a ^ rhs, a ^ rhs)
   ALU_BOTH(Mov, rhs, rhs)
   ALU_BOTH(Arsh, sem::arsh64(a, rhs), sem::arsh32(a, rhs))
+  // mov D, S followed by an ALU operation on D: D = S op X, in one dispatch (X is the immediate or
+  // register T, never D; see fuse_pairs).
+#define FUSED64(name, b, expr)          \
+  F_Mov##name : {                       \
+    const uint64_t a = SRC;             \
+    const uint64_t rhs = (b);           \
+    DST = (expr);                       \
+    NEXT(2);                            \
+  }
+#define FUSED32(name, b, expr)                       \
+  F_Mov##name : {                                    \
+    const uint32_t a = static_cast<uint32_t>(SRC);   \
+    const uint32_t rhs = static_cast<uint32_t>(b);   \
+    DST = static_cast<uint32_t>(expr);               \
+    NEXT(2);                                         \
+  }
+#define FUSED_BOTH(name, expr64, expr32)     \
+  FUSED64(name##64Imm, IMM, expr64)          \
+  FUSED64(name##64Reg, R[pc->aux], expr64)   \
+  FUSED32(name##32Imm, IMM, expr32)          \
+  FUSED32(name##32Reg, R[pc->aux], expr32)
+  FUSED_BOTH(Add, a + rhs, a + rhs)
+  FUSED_BOTH(Sub, a - rhs, a - rhs)
+  FUSED_BOTH(Mul, a * rhs, a * rhs)
+  FUSED_BOTH(Or, a | rhs, a | rhs)
+  FUSED_BOTH(And, a & rhs, a & rhs)
+  FUSED_BOTH(Lsh, sem::lsh64(a, rhs), sem::lsh32(a, rhs))
+  FUSED_BOTH(Rsh, sem::rsh64(a, rhs), sem::rsh32(a, rhs))
+  FUSED_BOTH(Xor, a ^ rhs, a ^ rhs)
+  FUSED_BOTH(Arsh, sem::arsh64(a, rhs), sem::arsh32(a, rhs))
   ALU64(kNeg64, 0, 0 - a)
   ALU32(kNeg32, 0, 0 - a)
   ALU64(kMovsx8To64, SRC, sem::sext8(rhs))
@@ -255,6 +362,21 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
   STORE(kStxH, uint16_t, SRC)
   STORE(kStxW, uint32_t, SRC)
   STORE(kStxDw, uint64_t, SRC)
+  LOAD_UNCHECKED(kLdxB, uint8_t, static_cast<uint64_t>)
+  LOAD_UNCHECKED(kLdxH, uint16_t, static_cast<uint64_t>)
+  LOAD_UNCHECKED(kLdxW, uint32_t, static_cast<uint64_t>)
+  LOAD_UNCHECKED(kLdxDw, uint64_t, static_cast<uint64_t>)
+  LOAD_UNCHECKED(kLdxsB, uint8_t, sem::sext8)
+  LOAD_UNCHECKED(kLdxsH, uint16_t, sem::sext16)
+  LOAD_UNCHECKED(kLdxsW, uint32_t, sem::sext32)
+  STORE_UNCHECKED(kStB, uint8_t, pc->imm)
+  STORE_UNCHECKED(kStH, uint16_t, pc->imm)
+  STORE_UNCHECKED(kStW, uint32_t, pc->imm)
+  STORE_UNCHECKED(kStDw, uint64_t, pc->imm)
+  STORE_UNCHECKED(kStxB, uint8_t, SRC)
+  STORE_UNCHECKED(kStxH, uint16_t, SRC)
+  STORE_UNCHECKED(kStxW, uint32_t, SRC)
+  STORE_UNCHECKED(kStxDw, uint64_t, SRC)
 
   ATOMIC_FAMILY(Add, __atomic_fetch_add)
   ATOMIC_FAMILY(Or, __atomic_fetch_or)
@@ -420,6 +542,8 @@ fail:
 #undef CHECK_ACCESS
 #undef LOAD
 #undef STORE
+#undef LOAD_UNCHECKED
+#undef STORE_UNCHECKED
 #undef ATOMIC_ADDR
 #undef ATOMIC_RMW
 #undef ATOMIC_FAMILY
@@ -429,6 +553,9 @@ fail:
 #undef PACKET_LOAD
 #undef BEFORE_HELPER
 #undef AFTER_HELPER
+#undef FUSED64
+#undef FUSED32
+#undef FUSED_BOTH
 }
 
 // RunContext::call_function for the interpreter: the callback runs in a nested loop on the frame
@@ -474,6 +601,8 @@ Result<uint64_t> call_function(RunContext& rc, uint64_t fn, const uint64_t args[
 Result<std::unique_ptr<Interpreter>> Interpreter::create(Program program, EngineOptions options) {
   std::unique_ptr<Interpreter> interp(new Interpreter(std::move(program), std::move(options)));
   BPFRT_TRY(interp->predecode());
+  interp->drop_proven_checks();
+  interp->fuse_pairs();
   return interp;
 }
 
@@ -541,6 +670,43 @@ Status Interpreter::predecode() {
     }
   }
   return {};
+}
+
+// Superinstructions: `mov D, S` directly followed by `alu D, X` (X not D) becomes one slot computing
+// D = S op X and skipping the ALU slot, which stays intact for jumps that land on it. Neither
+// instruction can fault, so errors still name the right instruction.
+void Interpreter::drop_proven_checks() {
+  // bounds_checks off (trusted, verified programs only) drops them all, as in the JIT.
+  const std::vector<bool>& proven = options_.proven_safe;
+  const bool all = !options_.bounds_checks;
+  if (!all && proven.size() != code_.size()) {
+    return;  // no facts (an unverified program): every access stays checked
+  }
+  for (size_t i = 0; i < code_.size(); ++i) {
+    if ((all || proven[i]) && program_.op_at(i) != nullptr) {
+      if (const int op = unchecked_op(static_cast<Op>(code_[i].op)); op >= 0) {
+        code_[i].op = static_cast<uint8_t>(op);
+      }
+    }
+  }
+}
+
+void Interpreter::fuse_pairs() {
+  for (size_t i = 0; i + 1 < code_.size(); ++i) {
+    Slot& first = code_[i];
+    const Slot& second = code_[i + 1];
+    if (program_.op_at(i) == nullptr || program_.op_at(i + 1) == nullptr || second.dst != first.dst) {
+      continue;
+    }
+    const OpInfo& alu = *program_.op_at(i + 1);
+    const int fused = fused_op(program_.op_at(i)->id, alu.id);
+    if (fused < 0 || (alu.form == Form::kAluReg && second.src == first.dst)) {
+      continue;
+    }
+    first.op = static_cast<uint8_t>(fused);
+    first.aux = second.src;  // the register operand, when the ALU has one
+    first.imm = second.imm;  // the immediate, when the ALU has one
+  }
 }
 
 Result<uint64_t> Interpreter::execute(const RunArgs& args, RunContext& rc) const {

@@ -19,7 +19,7 @@ class Interpreter final : public Engine {
     uint8_t op;
     uint8_t dst;
     uint8_t src;
-    uint8_t pad;
+    uint8_t aux;  // a fused pair's register operand (see Interpreter::fuse_pairs)
     int32_t off;
     int64_t imm;
   };
@@ -36,6 +36,8 @@ class Interpreter final : public Engine {
   Interpreter(Program program, EngineOptions options) : Engine(std::move(program), std::move(options)) {}
 
   Status predecode();
+  void drop_proven_checks();
+  void fuse_pairs();
 
   std::vector<Slot> code_;
 };

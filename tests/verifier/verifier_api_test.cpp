@@ -126,7 +126,8 @@ TEST(VerifierFacts, ProvenAccessesAndRegions) {
   ASSERT_EQ(r.access_proven_safe.size(), 4u);
   EXPECT_TRUE(r.access_proven_safe[0]);
   EXPECT_TRUE(r.access_proven_safe[1]);
-  EXPECT_FALSE(r.access_proven_safe[2]);  // context memory comes from the caller: stays checked
+  // Context bounds are fixed too: engines refuse contexts shorter than ctx_size_required.
+  EXPECT_TRUE(r.access_proven_safe[2]);
   EXPECT_FALSE(r.access_proven_safe[3]);  // not an access
   EXPECT_EQ(r.access_region[0], AccessRegion::kStack);
   EXPECT_EQ(r.access_region[2], AccessRegion::kContext);
@@ -136,8 +137,8 @@ TEST(VerifierFacts, ProvenAccessesAndRegions) {
   EXPECT_EQ(r.ctx_size_required, 4u);
 }
 
-TEST(VerifierFacts, MixedRegionsAreNotProven) {
-  // The same load reads the stack on one path and the context on the other.
+TEST(VerifierFacts, MixedFixedRegionsAreProven) {
+  // The same load reads the stack on one path and the context on the other; both have fixed bounds.
   const VerifierReport r = verify(R"(
     stdw [%r10-8], 0
     mov %r3, %r10
@@ -149,7 +150,26 @@ TEST(VerifierFacts, MixedRegionsAreNotProven) {
     exit)");
   ASSERT_TRUE(r.accepted) << r.log;
   EXPECT_EQ(r.access_region[6], AccessRegion::kMixed);
+  EXPECT_TRUE(r.access_proven_safe[6]);
+  EXPECT_EQ(r.ctx_size_required, 8u);
+}
+
+TEST(VerifierFacts, PacketAccessesStayChecked) {
+  // Packet bounds come from data/data_end at run time, so the engine keeps its check.
+  const VerifierReport r = verify(R"(
+    mov %r0, 0
+    ldxw %r2, [%r1+0]
+    ldxw %r3, [%r1+4]
+    mov %r4, %r2
+    add %r4, 1
+    jgt %r4, %r3, +1
+    ldxb %r0, [%r2+0]
+    exit)",
+                                  ProgramType::kXdp);
+  ASSERT_TRUE(r.accepted) << r.log;
+  EXPECT_EQ(r.access_region[6], AccessRegion::kPacket);
   EXPECT_FALSE(r.access_proven_safe[6]);
+  EXPECT_TRUE(r.access_proven_safe[1]);  // the context field itself is fixed
 }
 
 TEST(VerifierFacts, MapValueAccessesAreProven) {
