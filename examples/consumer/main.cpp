@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     bpfrt::TestRunInput input;
     input.data_in = {0, 0,  0,  0, 0, 0,  2, 0, 0, 0,  0, 1, 0x08, 0x00, 0x45, 0, 0,  28, 0, 1, 0,
                      0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,    0x04, 0xd2, 0, 53, 0,  8, 0, 0};
-    auto out = bpfrt::test_run(bpfrt::EngineKind::kInterpreter, p.program, p.type, {}, input);
+    auto out = bpfrt::test_run(bpfrt::EngineKind::kInterpreter, p.program, p.type, bpfrt::EngineOptions{}, input);
     if (!out) {
       std::fprintf(stderr, "%s\n", out.error().message.c_str());
       return 1;

@@ -64,14 +64,14 @@ struct LoadedProgram {
 };
 
 struct LoadedObject {
-  std::string name;  // the qualifying name
+  std::string name;             // the qualifying name
   std::vector<LoadedMap> maps;  // one per Object::maps() entry, in order
   std::vector<LoadedProgram> programs;
 
   // By the object's name ("counts", ".rodata") or the registry name.
-  const LoadedMap* find_map(std::string_view name) const;
+  const LoadedMap* find_map(std::string_view wanted) const;
   // By function name, section name or registry name.
-  const LoadedProgram* find_program(std::string_view name) const;
+  const LoadedProgram* find_program(std::string_view wanted) const;
 };
 
 // Loads `object` into `runtime`. Errors name the map (and its section) or the program, and carry the

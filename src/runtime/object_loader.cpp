@@ -52,8 +52,8 @@ MapSpec spec_of(const ObjectMap& m) {
 }
 
 bool same_shape(const MapSpec& a, const MapSpec& b) {
-  if (a.type != b.type || a.key_size != b.key_size || a.value_size != b.value_size ||
-      a.max_entries != b.max_entries || a.flags != b.flags || a.map_extra != b.map_extra) {
+  if (a.type != b.type || a.key_size != b.key_size || a.value_size != b.value_size || a.max_entries != b.max_entries ||
+      a.flags != b.flags || a.map_extra != b.map_extra) {
     return false;
   }
   if ((a.inner == nullptr) != (b.inner == nullptr)) {
@@ -63,13 +63,12 @@ bool same_shape(const MapSpec& a, const MapSpec& b) {
 }
 
 std::string shape_text(const MapSpec& s) {
-  return fmt::format("{} key {} value {} max_entries {} flags 0x{:x}", map_type_name(s.type), s.key_size,
-                     s.value_size, s.max_entries, s.flags);
+  return fmt::format("{} key {} value {} max_entries {} flags 0x{:x}", map_type_name(s.type), s.key_size, s.value_size,
+                     s.max_entries, s.flags);
 }
 
 bool registry_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-         c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 }
 
 // Everything one load made, removed again if a later step fails.
@@ -124,7 +123,8 @@ class ObjectLoader {
 
  private:
   Status check_name(const std::string& name, const char* what) {
-    if (name.empty() || name.size() > 63 || name[0] == '.' || !std::all_of(name.begin(), name.end(), registry_name_char)) {
+    if (name.empty() || name.size() > 63 || name[0] == '.' ||
+        !std::all_of(name.begin(), name.end(), registry_name_char)) {
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("{} name '{}' cannot be a registry name (1-63 characters of A-Z a-z 0-9 _ . -, "
                                     "not starting with '.'); choose another with --name",
@@ -214,8 +214,8 @@ class ObjectLoader {
     }
     if (!same_shape(info->spec, spec)) {
       return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("{}: the registry's map '{}' is {}, the object wants {}", map_label(m),
-                                    info->name, shape_text(info->spec), shape_text(spec)));
+                        fmt::format("{}: the registry's map '{}' is {}, the object wants {}", map_label(m), info->name,
+                                    shape_text(info->spec), shape_text(spec)));
     }
     if (m.read_only) {
       auto map = rt_.map(handle);
@@ -242,8 +242,8 @@ class ObjectLoader {
     }
     const uint32_t zero = 0;
     if (const int rc = (*map)->update(&zero, m.initial_value.data(), kBpfAny); rc != 0) {
-      return make_error(ErrorCode::kIo, fmt::format("{}: cannot write its initial value: {}", map_label(m),
-                                                    std::strerror(-rc)));
+      return make_error(ErrorCode::kIo,
+                        fmt::format("{}: cannot write its initial value: {}", map_label(m), std::strerror(-rc)));
     }
     if (m.read_only) {
       if (const int rc = (*map)->freeze(); rc != 0) {
@@ -266,9 +266,9 @@ class ObjectLoader {
     for (const MapInitSlot& slot : m.init_slots) {
       const uint32_t inner = out_.maps[slot.target_index].handle;
       if (const int rc = (*map)->update(&slot.index, &inner, kBpfAny); rc != 0) {
-        return make_error(ErrorCode::kInvalidArgument, fmt::format("{}: cannot put map '{}' in slot {}: {}",
-                                                                   map_label(m), slot.target, slot.index,
-                                                                   std::strerror(-rc)));
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("{}: cannot put map '{}' in slot {}: {}", map_label(m), slot.target, slot.index,
+                                      std::strerror(-rc)));
       }
     }
     return {};
@@ -290,9 +290,9 @@ class ObjectLoader {
         continue;  // not selected, and no selected program uses this prog array
       }
       if (const int rc = (*map)->update(&slot.index, &target->handle, kBpfAny); rc != 0) {
-        return make_error(ErrorCode::kInvalidArgument, fmt::format("{}: cannot put program '{}' in slot {}: {}",
-                                                                   map_label(m), slot.target, slot.index,
-                                                                   std::strerror(-rc)));
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("{}: cannot put program '{}' in slot {}: {}", map_label(m), slot.target,
+                                      slot.index, std::strerror(-rc)));
       }
     }
     return {};
@@ -388,18 +388,18 @@ std::string default_load_name(std::string_view object_name) {
   return name;
 }
 
-const LoadedMap* LoadedObject::find_map(std::string_view name) const {
+const LoadedMap* LoadedObject::find_map(std::string_view wanted) const {
   for (const LoadedMap& m : maps) {
-    if (m.name == name || m.registry_name == name) {
+    if (m.name == wanted || m.registry_name == wanted) {
       return &m;
     }
   }
   return nullptr;
 }
 
-const LoadedProgram* LoadedObject::find_program(std::string_view name) const {
+const LoadedProgram* LoadedObject::find_program(std::string_view wanted) const {
   for (const LoadedProgram& p : programs) {
-    if (p.name == name || p.registry_name == name) {
+    if (p.name == wanted || p.registry_name == wanted) {
       return &p;
     }
   }

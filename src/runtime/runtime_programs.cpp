@@ -112,11 +112,11 @@ Result<uint32_t> Runtime::load_program_at(const ProgramSpec& spec, uint32_t pref
     return e;
   }
   if (spec.verify) {
-    auto options = verify_options(spec);
-    if (!options) {
-      return options.take_error();
+    auto vopts = verify_options(spec);
+    if (!vopts) {
+      return vopts.take_error();
     }
-    auto verdict = verify_program(program, *options);
+    auto verdict = verify_program(program, *vopts);
     if (!verdict) {
       return verdict.take_error();
     }
