@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bpfrt/maps.hpp"
+#include "bpfrt/object.hpp"
 #include "bpfrt/result.hpp"
 #include "bpfrt/test_run.hpp"
 
@@ -38,6 +39,9 @@ struct KernelLoadOptions {
   // Pin every map under this bpffs directory (e.g. /sys/fs/bpf/bpfrt/NAME); empty: no pinning, and
   // maps the object pins by name are not pinned either (a private, fresh set of maps).
   std::string pin_dir;
+  // Global data maps (.data, .rodata, .bss) start with this opened object's values, so that globals set
+  // with Object::set_global before load reach the kernel too (libbpf's skeleton `rodata->x = ...`).
+  const Object* initial_values = nullptr;
 };
 
 struct KernelMapInfo {

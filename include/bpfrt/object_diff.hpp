@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bpfrt/kernel_object.hpp"
@@ -18,6 +19,8 @@ struct DiffOptions {
   bool interpreter = true;
   bool jit = true;
   bool kernel = true;
+  // Global variables set before load in every leg (Object::set_global): name and bytes.
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> globals;
 };
 
 struct DiffLeg {

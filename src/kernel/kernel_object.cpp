@@ -186,6 +186,18 @@ Result<KernelObject> KernelObject::load(const std::string& path, const KernelLoa
         }
       }
     }
+    if (options.initial_values != nullptr) {
+      for (const ObjectMap& m : options.initial_values->maps()) {
+        bpf_map* gm = m.is_global_data() ? bpf_object__find_map_by_name(k.obj_.get(), m.name.c_str()) : nullptr;
+        if (gm == nullptr || bpf_map__value_size(gm) != m.initial_value.size()) {
+          continue;
+        }
+        if (const int rc = bpf_map__set_initial_value(gm, m.initial_value.data(), m.initial_value.size()); rc != 0) {
+          return make_error(ErrorCode::kIo, fmt::format("{}: map '{}': cannot set its initial value: {}", path, m.name,
+                                                        errno_text(rc)));
+        }
+      }
+    }
     if (const int rc = bpf_object__load(k.obj_.get()); rc != 0) {
       if (first_error.empty()) {
         first_error = errno_text(rc);

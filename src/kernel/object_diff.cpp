@@ -92,6 +92,7 @@ Result<DiffLeg> run_kernel(const std::string& path, const Object& obj, const Obj
   KernelLoadOptions ko;
   ko.btf_path = options.btf_path;
   ko.programs = {p.name};
+  ko.initial_values = &obj;
   const bool legacy =
       std::any_of(obj.maps().begin(), obj.maps().end(), [](const ObjectMap& m) { return m.section == "maps"; });
   if (legacy) {
@@ -171,6 +172,9 @@ Result<DiffReport> diff_object_program(const std::string& path, std::string_view
   auto obj = Object::open(path, oo);
   if (!obj) {
     return obj.take_error();
+  }
+  for (const auto& [name, bytes] : options.globals) {
+    BPFRT_TRY(obj->set_global(name, std::span<const uint8_t>(bytes)));
   }
   const ObjectProgram* p = nullptr;
   if (program.empty()) {

@@ -45,10 +45,10 @@ struct RegState {
   // data_end (the kernel's AT_PKT_END / BEYOND_PKT_END), so comparing it with data_end again has one
   // outcome. Reset by pointer arithmetic.
   PktEndMark end_mark = PktEndMark::kNone;
-  uint32_t mem_size = 0;    // kMem
-  int16_t frameno = 0;      // kStack
-  int32_t map = -1;         // kMapPtr/kMapValue/kMapKey: index into the verifier's map table
-  int32_t subprog = -1;     // kFunc
+  uint32_t mem_size = 0;  // kMem
+  int16_t frameno = 0;    // kStack
+  int32_t map = -1;       // kMapPtr/kMapValue/kMapKey: index into the verifier's map table
+  int32_t subprog = -1;   // kFunc
   // Scalars only: some check already relied on this exact range, so pruning must compare it. An
   // imprecise scalar matches any scalar (see precision.cpp).
   bool precise = false;

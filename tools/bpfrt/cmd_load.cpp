@@ -19,8 +19,63 @@
 namespace bpfrt::cli {
 namespace {
 
+// `--set NAME=VALUE`: a global variable's new initial value, an integer (decimal, 0x hex, negative)
+// stored little-endian in the variable's size.
+std::vector<std::pair<std::string, std::vector<uint8_t>>> parse_globals(const Object& obj,
+                                                                        const std::vector<std::string>& sets) {
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> out;
+  for (const std::string& set : sets) {
+    const size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      fail(fmt::format("--set '{}': expected NAME=VALUE", set));
+    }
+    const std::string name = set.substr(0, eq);
+    const std::string text = set.substr(eq + 1);
+    const GlobalVariable* g = obj.find_global(name);
+    if (g == nullptr) {
+      std::string names;
+      for (const GlobalVariable& v : obj.globals()) {
+        names += (names.empty() ? "" : ", ") + v.name;
+      }
+      fail(fmt::format("--set: object '{}' has no global variable '{}' (globals: {})", obj.name(), name,
+                       names.empty() ? "none" : names));
+    }
+    if (g->size == 0 || g->size > 8) {
+      fail(fmt::format("--set: global '{}' is {} bytes; only integers of 1-8 bytes can be set here", name, g->size));
+    }
+    uint64_t value = 0;
+    size_t used = 0;
+    try {
+      value = text.starts_with('-') ? static_cast<uint64_t>(std::stoll(text, &used, 0)) : std::stoull(text, &used, 0);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || text.empty()) {
+      fail(fmt::format("--set {}: '{}' is not an integer", name, text));
+    }
+    const bool negative = text.starts_with('-');
+    const uint64_t limit = g->size == 8 ? UINT64_MAX : (uint64_t{1} << (8 * g->size)) - 1;
+    if (!negative && value > limit) {
+      fail(fmt::format("--set {}: {} does not fit in its {} byte{}", name, text, g->size, g->size == 1 ? "" : "s"));
+    }
+    std::vector<uint8_t> bytes(g->size);
+    for (uint32_t i = 0; i < g->size; ++i) {
+      bytes[i] = static_cast<uint8_t>(value >> (8 * i));
+    }
+    out.emplace_back(name, std::move(bytes));
+  }
+  return out;
+}
+
+void apply_globals(Object& obj, const std::vector<std::string>& sets) {
+  for (const auto& [name, bytes] : parse_globals(obj, sets)) {
+    check(obj.set_global(name, std::span<const uint8_t>(bytes)));
+  }
+}
+
 struct LoadArgs {
   std::string file;
+  std::vector<std::string> sets;
   std::string registry;
   std::string name;
   std::string btf;
@@ -97,6 +152,7 @@ void run_in_kernel(const ObjectRunArgs& args, const ObjectArgument& a, const Obj
   KernelLoadOptions ko;
   ko.btf_path = args.btf;
   ko.programs = {p.name};
+  ko.initial_values = &obj;
   const KernelObject k = unwrap(KernelObject::load(a.path, ko));
   const TestRunInput input = read_input(args.data_in, args.ctx_in, args.repeat);
   const TestRunOutput out = unwrap(k.test_run(p.name, input));
@@ -124,7 +180,8 @@ LoadedObject load_into(Runtime& rt, const Object& obj, ObjectLoadOptions options
 
 void load_command(const LoadArgs& args) {
   const ObjectArgument a = split_object_argument(args.file);
-  const Object obj = open_object(a.path, args.btf, false);
+  Object obj = open_object(a.path, args.btf, false);
+  apply_globals(obj, args.sets);
   std::vector<std::string> programs = args.programs;
   if (!a.program.empty()) {
     programs.push_back(a.program);
@@ -136,6 +193,7 @@ void load_command(const LoadArgs& args) {
     KernelLoadOptions ko;
     ko.btf_path = args.btf;
     ko.programs = programs;
+    ko.initial_values = &obj;
     ko.pin_dir = args.pin_dir.empty() ? fmt::format("/sys/fs/bpf/bpfrt/{}",
                                                     args.name.empty() ? default_load_name(obj.name()) : args.name)
                                       : args.pin_dir;
@@ -186,6 +244,7 @@ void load_command(const LoadArgs& args) {
 
 struct DiffArgs {
   std::string file;
+  std::vector<std::string> sets;
   std::string data_in;
   std::string ctx_in;
   std::string btf;
@@ -201,6 +260,9 @@ int diff_command(const DiffArgs& args) {
   options.btf_path = args.btf;
   options.jit = !args.no_jit;
   options.kernel = !args.no_kernel;
+  if (!args.sets.empty()) {
+    options.globals = parse_globals(open_object(a.path, args.btf, false), args.sets);
+  }
   const DiffReport report = unwrap(diff_object_program(a.path, a.program, input, options));
   for (const DiffLeg& leg : report.legs) {
     if (!leg.skipped.empty()) {
@@ -242,7 +304,8 @@ int diff_command(const DiffArgs& args) {
 
 void run_object_command(const ObjectRunArgs& args) {
   const ObjectArgument a = split_object_argument(args.file);
-  const Object obj = open_object(a.path, args.btf, false);
+  Object obj = open_object(a.path, args.btf, false);
+  apply_globals(obj, args.sets);
   const ObjectProgram& p = *select_programs(obj, a, true).front();
   if (args.target == "kernel") {
     run_in_kernel(args, a, p, obj);
@@ -286,6 +349,7 @@ void register_load_commands(CLI::App& app) {
       "load", "Load a BPF object's maps and programs into the registry (verifier on), or into the kernel");
   load->add_option("OBJECT", l->file, "OBJ.o, or OBJ.o:PROG for one program")->required();
   add_registry_option(load, l->registry);
+  load->add_option("--set", l->sets, "set a global variable (.rodata/.data/.bss) before load: NAME=VALUE");
   load->add_option("--name", l->name, "qualify registry names with this (default: the object's name)");
   load->add_option("--program", l->programs, "load only these programs (function or section name)");
   load->add_option("--btf", l->btf, "resolve CO-RE against this BTF file (default: the running kernel's)");
@@ -315,6 +379,7 @@ void register_load_commands(CLI::App& app) {
   diff->add_option("--data-in", d->data_in, "the packet (BPF_PROG_TEST_RUN data_in)");
   diff->add_option("--ctx-in", d->ctx_in, "the context (BPF_PROG_TEST_RUN ctx_in)");
   diff->add_option("--repeat", d->repeat, "run N times in every engine")->check(CLI::Range(1u, 1000000u));
+  diff->add_option("--set", d->sets, "set a global variable before load in every engine: NAME=VALUE");
   diff->add_option("--btf", d->btf, "resolve CO-RE against this BTF file");
   diff->add_flag("--no-jit", d->no_jit, "leave the JIT out");
   diff->add_flag("--no-kernel", d->no_kernel, "leave the kernel out (no root needed)");

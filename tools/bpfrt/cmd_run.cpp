@@ -39,9 +39,10 @@ void run_program_command(const RunCommandArgs& args) {
   }
   if (!args.object.data_in.empty() || !args.object.ctx_in.empty() || !args.object.data_out.empty() ||
       !args.object.btf.empty() || args.object.repeat != 1 || !args.object.registry.empty() ||
-      args.object.target != "bpfrt" || args.object.show_maps) {
-    fail("--data-in, --ctx-in, --data-out, --repeat, --btf, --registry, --target and --show-maps apply to BPF "
-         "objects (OBJ.o[:PROG])");
+      args.object.target != "bpfrt" || args.object.show_maps || !args.object.sets.empty()) {
+    fail(
+        "--data-in, --ctx-in, --data-out, --repeat, --btf, --registry, --target, --set and --show-maps apply to BPF "
+        "objects (OBJ.o[:PROG])");
   }
   ProgramInput input = unwrap(load_program_input(args.file));
   std::vector<uint8_t> memory;
@@ -96,6 +97,7 @@ void register_run_command(CLI::App& app) {
                   "object programs: use (and load the object into) this registry's maps; default: private maps");
   run->add_option("--target", args->object.target, "object programs: bpfrt (default) or kernel (BPF_PROG_TEST_RUN)")
       ->check(CLI::IsMember({"bpfrt", "kernel"}));
+  run->add_option("--set", args->object.sets, "object programs: set a global variable before load: NAME=VALUE");
   run->add_flag("--show-maps", args->object.show_maps, "object programs: print the maps the program uses afterwards");
   run->add_option("--type", args->type, "program type to verify it as (default raw: the memory is the context)");
   run->add_flag("--no-verify", args->no_verify, "skip the verifier (trusted experiments only; prints a warning)");

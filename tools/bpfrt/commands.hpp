@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -26,10 +27,11 @@ struct ObjectRunArgs {
   std::string engine = "interp";
   uint32_t repeat = 1;
   uint64_t budget = 0;
-  std::string registry;         // empty: a private registry for this run (cmd_load.cpp)
+  std::string registry;          // empty: a private registry for this run (cmd_load.cpp)
   std::string target = "bpfrt";  // or "kernel"
   bool no_verify = false;
-  bool show_maps = false;  // print the maps the program uses after the run
+  bool show_maps = false;         // print the maps the program uses after the run
+  std::vector<std::string> sets;  // --set NAME=VALUE: globals set before load
 };
 bool is_object_argument(const std::string& arg);
 void run_object_command(const ObjectRunArgs& args);
