@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <sys/vfs.h>
 
 #include "bpfrt/kernel_object.hpp"
 #include "bpfrt/object_diff.hpp"
@@ -18,6 +19,8 @@
 
 namespace bpfrt::cli {
 namespace {
+
+constexpr uint64_t kBpffsMagic = 0xcafe4a11;  // BPF_FS_MAGIC
 
 // `--set NAME=VALUE`: a global variable's new initial value, an integer (decimal, 0x hex, negative)
 // stored little-endian in the variable's size.
@@ -197,11 +200,21 @@ void load_command(const LoadArgs& args) {
     ko.pin_dir = args.pin_dir.empty() ? fmt::format("/sys/fs/bpf/bpfrt/{}",
                                                     args.name.empty() ? default_load_name(obj.name()) : args.name)
                                       : args.pin_dir;
+    // The nearest existing ancestor must be on bpffs (pins live nowhere else).
     std::error_code ec;
+    std::filesystem::path existing = std::filesystem::absolute(ko.pin_dir, ec);
+    while (!existing.empty() && !std::filesystem::exists(existing, ec) && existing != existing.parent_path()) {
+      existing = existing.parent_path();
+    }
+    if (struct statfs fs{}; statfs(existing.c_str(), &fs) != 0 || static_cast<uint64_t>(fs.f_type) != kBpffsMagic) {
+      fail(
+          fmt::format("{} is not on a BPF filesystem, so maps cannot be pinned there: mount one (mount -t bpf bpf "
+                      "/sys/fs/bpf) or choose a directory on one with --pin-dir",
+                      ko.pin_dir));
+    }
     std::filesystem::create_directories(ko.pin_dir, ec);
     if (ec) {
-      fail(fmt::format("cannot create the pin directory {}: {} (is bpffs mounted at /sys/fs/bpf?)", ko.pin_dir,
-                       ec.message()));
+      fail(fmt::format("cannot create the pin directory {}: {}", ko.pin_dir, ec.message()));
     }
     const KernelObject k = unwrap(KernelObject::load(a.path, ko));
     for (const KernelProgramInfo& p : k.programs()) {
