@@ -17,7 +17,9 @@
 
 #include "bpfrt/maps.hpp"
 #include "bpfrt/object.hpp"
+#include "bpfrt/object_loader.hpp"
 #include "bpfrt/result.hpp"
+#include "bpfrt/runtime.hpp"
 #include "bpfrt/test_run.hpp"
 
 struct bpf_object;
@@ -105,5 +107,25 @@ Result<MapContents> read_kernel_map_contents(const KernelMapInfo& map);
 // Every difference between two snapshots of the same map, as lines of text ("key 01 00 00 00: ...").
 std::vector<std::string> compare_map_contents(const MapContents& a, std::string_view a_name, const MapContents& b,
                                               std::string_view b_name);
+
+}  // namespace bpfrt
+
+namespace bpfrt {
+
+// A registry map whose operations delegate to bpf() on a kernel map: userspace operations
+// (lookup, update, delete, get_next_key) for every type, and program operations for bpfrt
+// programs — bpf_map_update_elem / delete / push / pop through bpf(); bpf_map_lookup_elem and
+// direct value access (global data) on arrays the kernel lets userspace mmap (BPF_F_MMAPABLE; libbpf
+// makes .data/.bss mmapable), so a bpfrt program and a kernel program update the same memory. A
+// lookup in any other kernel map type is refused by `make_kernel_map` (the pointer a program gets
+// could not alias kernel memory). The fd is duplicated and kept open while the map lives.
+[[nodiscard]] Result<std::shared_ptr<Map>> make_kernel_map(const KernelMapInfo& kernel_map, const std::string& name);
+
+// Loads `object` into `runtime` with the maps of `kernel` (the same object loaded into the kernel)
+// instead of new ones: the bpfrt programs and the kernel programs share them. Maps are shared when
+// make_kernel_map supports their type; the load fails naming any other map.
+[[nodiscard]] Result<LoadedObject> load_object_with_kernel_maps(Runtime& runtime, const Object& object,
+                                                                const KernelObject& kernel,
+                                                                ObjectLoadOptions options = {});
 
 }  // namespace bpfrt

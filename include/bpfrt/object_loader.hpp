@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,10 @@ struct ObjectLoadOptions {
   // programs already registered with the same instructions and maps: running an object again in a
   // registry where it is loaded. Global data is then not re-initialised; .rodata must match.
   bool reuse = false;
+  // Makes the registry map for an object map instead of Runtime::create_map(spec) (e.g. one delegating
+  // to the kernel's copy of the map: bpfrt/kernel_object.hpp). Returns its registry handle. Global data
+  // made this way is not re-initialised (the maker brings its contents).
+  std::function<Result<uint32_t>(uint32_t index, const ObjectMap& map, const MapSpec& spec)> make_map;
 };
 
 struct LoadedMap {

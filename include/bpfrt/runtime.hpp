@@ -119,6 +119,9 @@ class Runtime final : public HelperHost {
   // Names: 1-63 characters of [A-Za-z0-9_.-], not starting with '.' (reserved), not all digits.
   // inner_map: for map-in-map types, the handle of a map whose shape is the template.
   Result<uint32_t> create_map(const MapSpec& spec, uint32_t inner_map = 0);
+  // Registers a map made elsewhere in this process (a kernel map delegating to bpf(), see
+  // bpfrt/kernel_object.hpp) under `map->spec().name`. Other processes see its record but cannot open it.
+  Result<uint32_t> add_map(std::shared_ptr<Map> map);
   Result<std::shared_ptr<Map>> map(uint32_t handle);
   // By name, or by handle written as a decimal number.
   Result<std::shared_ptr<Map>> map(std::string_view name_or_handle);

@@ -193,14 +193,14 @@ class ObjectLoader {
       out_.maps.push_back(std::move(lm));
       return {};
     }
-    auto handle = rt_.create_map(spec);
+    auto handle = options_.make_map ? options_.make_map(index, m, spec) : rt_.create_map(spec);
     if (!handle) {
       return with_context(handle.take_error(), fmt::format("object '{}': {}", obj_.name(), map_label(m)));
     }
     tx_.made(ObjectKind::kMap, *handle);
     lm.handle = *handle;
     lm.created = true;
-    if (m.is_global_data()) {
+    if (m.is_global_data() && !options_.make_map) {
       BPFRT_TRY(initialise_global_data(m, *handle));
     }
     out_.maps.push_back(std::move(lm));
