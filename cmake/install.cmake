@@ -4,7 +4,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(BPFRT_LIBRARY_STAGES bpfrt_isa bpfrt_verifier bpfrt_vm bpfrt_maps bpfrt_helpers bpfrt_conformance bpfrt_object bpfrt_runtime)
+set(BPFRT_LIBRARY_STAGES bpfrt_isa bpfrt_verifier bpfrt_vm bpfrt_maps bpfrt_helpers bpfrt_conformance bpfrt_object bpfrt_runtime bpfrt_kernel)
 set(bpfrt_objects)
 foreach(stage ${BPFRT_LIBRARY_STAGES})
   list(APPEND bpfrt_objects $<TARGET_OBJECTS:${stage}>)

@@ -1,10 +1,13 @@
 // Fuzzes the object loader: arbitrary bytes as a BPF ELF object. Opening must return a value (an
 // Object or an Error), never crash, hang or leak; what opens is disassembled, and its map-free
-// programs are run once through the interpreter under an instruction budget.
+// programs are run once through the interpreter under an instruction budget; objects with small maps
+// are loaded into a private registry (maps created, every program verified and registered) and
+// unloaded again.
 #include <cstddef>
 #include <cstdint>
 
 #include "bpfrt/object.hpp"
+#include "bpfrt/object_loader.hpp"
 #include "bpfrt/test_run.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -34,6 +37,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const auto& g : obj->globals()) {
     (void)obj->global_value(g.name);
+  }
+  // Loading: only objects whose maps stay small, so that a huge max_entries is not an out-of-memory.
+  uint64_t bytes = 0;
+  for (const auto& m : obj->maps()) {
+    bytes += (uint64_t{m.key_size} + m.value_size + 64) * m.max_entries;
+  }
+  if (bytes > (1u << 20)) {
+    return 0;
+  }
+  bpfrt::RegistryOptions ro;
+  ro.name = "";
+  auto rt = bpfrt::Runtime::open(ro);
+  if (!rt) {
+    return 0;
+  }
+  auto loaded = bpfrt::load_object(**rt, *obj);
+  if (loaded) {
+    (void)bpfrt::unload_object(**rt, *loaded);
   }
   return 0;
 }

@@ -16,11 +16,13 @@ libdir=$(dirname "$(find "$prefix" -name 'libbpfrt.so' | head -1)")
 object="$build/tests/bpf/xdp_parse_eth.bpf.o"
 args=()
 [ -f "$object" ] && args=("$object")
+example="$build/examples/xdp_counter.bpf.o"
+[ -f "$object" ] && [ -f "$example" ] && args+=("$example")
 LD_LIBRARY_PATH="$libdir" "$work/consumer/consumer" "${args[@]}"
 "$work/consumer/consumer_static" "${args[@]}"
 # pkg-config, as a Makefile would use it.
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 # shellcheck disable=SC2046
 c++ -std=c++20 "$root/examples/consumer/main.cpp" -o "$work/consumer_pc" $(pkg-config --cflags --libs bpfrt)
-LD_LIBRARY_PATH="$libdir" "$work/consumer_pc" > /dev/null
+LD_LIBRARY_PATH="$libdir" "$work/consumer_pc" "${args[@]}" > /dev/null
 echo "install check passed (CMake shared, CMake static, pkg-config)"

@@ -69,7 +69,7 @@ void test_run_bpfrt(benchmark::State& state, const char* name) {
   bpfrt::TestRunInput in{udp_packet(), {}, kRepeat};
   uint64_t total = 0;
   for (auto _ : state) {
-    auto out = bpfrt::test_run(bpfrt::EngineKind::kInterpreter, p.program, p.type, {}, in);
+    auto out = bpfrt::test_run(bpfrt::EngineKind::kInterpreter, p.program, p.type, bpfrt::EngineOptions{}, in);
     if (!out) {
       state.SkipWithError(out.error().message.c_str());
       return;

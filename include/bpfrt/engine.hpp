@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -75,6 +76,23 @@ struct RunArgs {
   const void* packet = nullptr;
   size_t packet_len = 0;
   void* user = nullptr;
+};
+
+// Memory that belongs to a run rather than to an engine (a test run's packet): while a scope lives,
+// accesses to it from the calling thread are allowed in every engine, so that programs the run
+// tail-calls reach it too. Scopes nest; the innermost one counts.
+class RunRegionScope {
+ public:
+  explicit RunRegionScope(std::span<const MemoryRegion> regions);
+  ~RunRegionScope();
+  RunRegionScope(const RunRegionScope&) = delete;
+  RunRegionScope& operator=(const RunRegionScope&) = delete;
+
+  // True if the innermost scope of this thread covers [addr, addr+len) (writable if `write`).
+  static bool contains(uint64_t addr, uint64_t len, bool write);
+
+ private:
+  std::span<const MemoryRegion> previous_;
 };
 
 class Engine {

@@ -145,6 +145,10 @@ class Map {
   int lookup_and_delete(const void* key, void* value, uint64_t flags = 0);
   // `key` null: the first key. The kernel's order: hash maps by bucket, arrays by index.
   int get_next_key(const void* key, void* next_key);
+  // BPF_MAP_FREEZE: from now on the userspace API may not write the map (-EPERM), in every process;
+  // programs still may unless the map has BPF_F_RDONLY_PROG. -EBUSY if it is frozen already.
+  virtual int freeze();
+  virtual bool frozen() const;
 
   // ---- batch operations (BPF_MAP_*_BATCH) ----
   // Visits up to `count` elements starting at `*cursor` (0 to begin), copying keys and values into

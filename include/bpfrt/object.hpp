@@ -181,6 +181,8 @@ struct ObjectMap {
   // the section's DATASEC.
   uint32_t btf_key_type_id = 0;
   uint32_t btf_value_type_id = 0;
+  // Offset of a struct bpf_spin_lock at the top level of the value (from BTF), or -1.
+  int32_t spin_lock_offset = -1;
   // Maps of maps: the definition every inner map must match.
   std::shared_ptr<const ObjectMap> inner;
   std::vector<MapInitSlot> init_slots;

@@ -30,6 +30,7 @@
 #include "bpfrt/maps.hpp"
 #include "bpfrt/result.hpp"
 #include "bpfrt/standard_helpers.hpp"
+#include "bpfrt/verifier.hpp"
 
 namespace bpfrt {
 
@@ -65,6 +66,14 @@ struct ProgramSpec {
   std::optional<Program> program;
   std::vector<uint32_t> map_handles;  // the maps `lddw map_idx(N)` refers to (the kernel's fd_array)
   std::string license = "GPL";
+  // Verify before registering, as BPF_PROG_LOAD does: the verifier for `type` with this registry's
+  // helpers and the specs of the maps the program names. Engines built for a verified program are
+  // built through the verifier again, so they get its facts. Off: engines rely on their run-time
+  // checks alone (raw bytecode loaded by hand).
+  bool verify = false;
+  // The context size to verify raw programs against (syscall programs: 0 = any below 64 KiB).
+  uint32_t ctx_size = 0;
+  int log_level = 0;  // of the verifier's log
 };
 
 struct ProgramInfo : ObjectInfo {
@@ -73,6 +82,7 @@ struct ProgramInfo : ObjectInfo {
   uint64_t tag = 0;                   // the kernel's program tag (see src/runtime/program_tag.hpp)
   std::vector<uint32_t> map_handles;  // maps the program refers to (map_fd and map_idx)
   std::string license;
+  bool verified = false;  // verified at load (ProgramSpec::verify)
 };
 
 struct LinkInfo : ObjectInfo {
@@ -109,6 +119,9 @@ class Runtime final : public HelperHost {
   // Names: 1-63 characters of [A-Za-z0-9_.-], not starting with '.' (reserved), not all digits.
   // inner_map: for map-in-map types, the handle of a map whose shape is the template.
   Result<uint32_t> create_map(const MapSpec& spec, uint32_t inner_map = 0);
+  // Registers a map made elsewhere in this process (a kernel map delegating to bpf(), see
+  // bpfrt/kernel_object.hpp) under `map->spec().name`. Other processes see its record but cannot open it.
+  Result<uint32_t> add_map(std::shared_ptr<Map> map);
   Result<std::shared_ptr<Map>> map(uint32_t handle);
   // By name, or by handle written as a decimal number.
   Result<std::shared_ptr<Map>> map(std::string_view name_or_handle);
@@ -118,7 +131,9 @@ class Runtime final : public HelperHost {
   Status remove_map(uint32_t handle);
 
   // ---- programs ----
-  Result<uint32_t> load_program(const ProgramSpec& spec);
+  // With spec.verify, a refused program is an Error (kRefused) carrying the verifier's log; `report`
+  // (if given) receives the verifier's report either way.
+  Result<uint32_t> load_program(const ProgramSpec& spec, VerifierReport* report = nullptr);
   Result<Program> program(uint32_t handle);
   Result<ProgramInfo> program_info(uint32_t handle);
   std::vector<ProgramInfo> list_programs();
@@ -128,6 +143,9 @@ class Runtime final : public HelperHost {
   // Engine options for any program using this registry's maps: helpers, lddw resolution (map_fd =
   // handle; map_idx = index into fd_array) and the memory of every map the program refers to.
   Result<EngineOptions> engine_options(const Program& program, const std::vector<uint32_t>& fd_array = {});
+  // What the verifier needs to know of the maps such a program names: map_fd / map_value by handle,
+  // map_idx / map_idx_value through fd_array, described from the registry's specs.
+  MapResolver verifier_maps(const std::vector<uint32_t>& fd_array = {});
   const HelperTable& helpers() const { return helpers_; }
 
   // ---- links and perf events ----
@@ -175,7 +193,9 @@ class Runtime final : public HelperHost {
   Runtime(std::string name, std::unique_ptr<RegistryStore> store);
   Result<std::shared_ptr<Map>> open_map_locked(uint32_t handle);
   Result<uint32_t> create_map_at(const MapSpec& spec, uint32_t preferred_handle);
-  Result<uint32_t> load_program_at(const ProgramSpec& spec, uint32_t preferred_handle);
+  Result<uint32_t> load_program_at(const ProgramSpec& spec, uint32_t preferred_handle,
+                                   VerifierReport* report = nullptr);
+  Result<VerifyOptions> verify_options(const ProgramSpec& spec);
   Result<ProgramSpec> read_program(uint32_t handle);
   void register_regions(const Map& map);
   static bool dynamic_region(const void* self, uint64_t addr, uint64_t len, bool write);

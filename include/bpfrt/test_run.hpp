@@ -17,6 +17,7 @@
 
 #include "bpfrt/engine.hpp"
 #include "bpfrt/object.hpp"
+#include "bpfrt/verifier.hpp"
 
 namespace bpfrt {
 
@@ -36,11 +37,31 @@ struct TestRunOutput {
 // True for the program types whose input is a packet.
 bool is_packet_program(ProgType type);
 
-// Creates an engine of `kind` for `program` (EngineOptions as given, plus the packet region and the
-// context rules of the type) and runs it. Errors: bad input for the type (names the field), or the
-// run's own error.
+// How test_run makes its engine.
+struct TestRunOptions {
+  EngineOptions engine;  // plus the packet region and the context rules of the type, added by test_run
+  // Verify the program first, as a program of the run's type (the kernel's BPF_PROG_LOAD would): the
+  // helpers are engine.helpers, the maps are described by `maps` (needed if the program loads maps).
+  // Off only for trusted experiments: the engine's run-time checks are then the only protection.
+  bool verify = true;
+  MapResolver maps;
+  int log_level = 0;  // of the verifier's log (VerifyOptions::log_level)
+  // Receives the verifier's report (also when it refuses the program).
+  VerifierReport* report = nullptr;
+};
+
+// Verifies `program` (unless options.verify is off), creates an engine of `kind` for it and runs it.
+// Errors: a program type the verifier does not know, a refusal (kRefused, with the verifier's log),
+// bad input for the type (names the field), or the run's own error.
+[[nodiscard]] Result<TestRunOutput> test_run(EngineKind kind, const Program& program, ProgType type,
+                                             TestRunOptions options, const TestRunInput& input);
+
+// The same without the verifier (TestRunOptions::verify off): the engine's run-time checks alone.
 [[nodiscard]] Result<TestRunOutput> test_run(EngineKind kind, const Program& program, ProgType type,
                                              EngineOptions options, const TestRunInput& input);
+
+// The verifier's program type for a kernel program type, or an error naming the types it supports.
+[[nodiscard]] Result<ProgramType> verifier_program_type(ProgType type);
 
 // Registers the helper every poisoned CO-RE instruction calls (kCorePoisonHelperId): reaching one ends
 // the run with an error naming the failed relocation, as the kernel's verifier would refuse it.

@@ -28,8 +28,8 @@ const std::array kHelpers = {
     StandardHelper{3, "map_delete_elem", proto(R::kInteger, {A::kConstMapPtr, A::kPtrToMapKey})},
     StandardHelper{4, "probe_read", proto(R::kInteger, {A::kPtrToUninitMem, A::kConstSizeOrZero, A::kAnything})},
     StandardHelper{5, "ktime_get_ns", proto(R::kInteger, {})},
-    StandardHelper{6, "trace_printk",
-                   proto(R::kInteger, {A::kPtrToMem, A::kConstSize, A::kAnything, A::kAnything, A::kAnything})},
+    // As the kernel declares it: the format arguments r3-r5 are optional and not checked.
+    StandardHelper{6, "trace_printk", proto(R::kInteger, {A::kPtrToMem, A::kConstSize})},
     StandardHelper{7, "get_prandom_u32", proto(R::kInteger, {})},
     StandardHelper{8, "get_smp_processor_id", proto(R::kInteger, {})},
     StandardHelper{12, "tail_call", proto(R::kInteger, {A::kPtrToCtx, A::kConstMapPtr, A::kAnything})},

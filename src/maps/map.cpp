@@ -326,8 +326,17 @@ int Map::lookup(const void* key, void* value, uint64_t flags) {
   return do_lookup(key, value, flags);
 }
 
+bool Map::frozen() const {
+  return map_header(arena_->base())->frozen.load(std::memory_order_acquire) != 0;
+}
+
+int Map::freeze() {
+  uint32_t expected = 0;
+  return map_header(arena_->base())->frozen.compare_exchange_strong(expected, 1) ? 0 : -EBUSY;
+}
+
 int Map::update(const void* key, const void* value, uint64_t flags) {
-  if ((spec_.flags & kFlagRdonly) != 0) {
+  if ((spec_.flags & kFlagRdonly) != 0 || frozen()) {
     return -EPERM;
   }
   if ((flags & kBpfFLock) != 0 && spec_.spin_lock_offset < 0) {
@@ -337,7 +346,7 @@ int Map::update(const void* key, const void* value, uint64_t flags) {
 }
 
 int Map::erase(const void* key) {
-  if ((spec_.flags & kFlagRdonly) != 0) {
+  if ((spec_.flags & kFlagRdonly) != 0 || frozen()) {
     return -EPERM;
   }
   return do_erase(key);
@@ -347,7 +356,7 @@ int Map::lookup_and_delete(const void* key, void* value, uint64_t flags) {
   if ((flags & ~kBpfFLock) != 0) {
     return -EINVAL;
   }
-  if ((spec_.flags & (kFlagRdonly | kFlagWronly)) != 0) {
+  if ((spec_.flags & (kFlagRdonly | kFlagWronly)) != 0 || frozen()) {
     return -EPERM;
   }
   if (flags != 0 && (spec_.type == MapType::kQueue || spec_.type == MapType::kStack)) {

@@ -53,6 +53,7 @@ struct MapHeader {
   std::atomic<uint32_t> owner_prog_type;  // prog arrays: type of the programs it holds, +1 (0: none yet)
   std::atomic<uint64_t> reclaim_ns;       // last leak reclamation (hash maps), CLOCK_MONOTONIC
   std::atomic<uint32_t> clock_hand;       // LRU eviction sweep position
+  std::atomic<uint32_t> frozen;           // BPF_MAP_FREEZE: no more writes through the userspace API
 };
 static_assert(sizeof(MapHeader) <= kHeaderSize);
 

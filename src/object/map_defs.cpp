@@ -60,6 +60,23 @@ struct ParsedDef {
   uint64_t values_offset = std::numeric_limits<uint64_t>::max();
 };
 
+// Where a struct bpf_spin_lock sits in a map value: a top-level member of the value struct, as the
+// kernel looks for it (btf_find_spin_lock). -1 if there is none.
+int32_t spin_lock_offset(const struct btf* btf, uint32_t value_type_id) {
+  const btf_type* value = value_type_id == 0 ? nullptr : skip_mods_and_typedefs(btf, value_type_id);
+  if (value == nullptr || !btf_is_struct(value)) {
+    return -1;
+  }
+  const btf_member* members = btf_members(value);
+  for (uint16_t i = 0; i < btf_vlen(value); ++i) {
+    const btf_type* t = skip_mods_and_typedefs(btf, members[i].type);
+    if (t != nullptr && btf_is_struct(t) && name_of(btf, t->name_off) == "bpf_spin_lock") {
+      return static_cast<int32_t>(btf_member_bit_offset(value, i) / 8);
+    }
+  }
+  return -1;
+}
+
 Result<ParsedDef> parse_btf_def(const struct btf* btf, const std::string& name, const btf_type* def, bool inner);
 
 // `__array(values, ...)`: a zero-sized array of pointers to an inner map definition or a function.
@@ -170,6 +187,7 @@ Result<ParsedDef> parse_btf_def(const struct btf* btf, const std::string& name, 
   if (spec.type == BPF_MAP_TYPE_UNSPEC) {
     return map_error(name, "map type is not specified");
   }
+  spec.spin_lock_offset = spin_lock_offset(btf, spec.btf_value_type_id);
   return out;
 }
 

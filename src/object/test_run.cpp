@@ -4,11 +4,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <sys/mman.h>
+
+#include "vm/verified_engine.hpp"
 
 namespace bpfrt {
 namespace {
@@ -118,15 +121,44 @@ void classify_ethernet(const std::vector<uint8_t>& pkt, __sk_buff& skb) {
 
 struct Runner {
   EngineKind kind;
+  ProgType type;
   const Program& program;
-  EngineOptions options;
+  TestRunOptions options;
   uint32_t repeat;
+  std::optional<MemoryRegion> packet;  // the packet: the engine's, and the run's for tail-called programs
 
   Result<std::pair<uint64_t, uint64_t>> run(const RunArgs& args) {
-    auto engine = create_engine(kind, program, std::move(options));
+    LoadOptions load;
+    load.verify = options.verify;
+    load.engine = std::move(options.engine);
+    if (packet) {
+      load.engine.regions.push_back(*packet);
+    }
+    if (options.verify) {
+      auto vtype = verifier_program_type(type);
+      if (!vtype) {
+        return vtype.take_error();
+      }
+      load.verifier.type = *vtype;
+      load.verifier.maps = options.maps;
+      load.verifier.log_level = options.log_level;
+      // Syscall programs are verified against any context below 64 KiB, then the context given must
+      // cover what they touch (the kernel's max_ctx_offset check); raw programs against the context.
+      load.verifier.ctx_size = *vtype == ProgramType::kRaw ? args.ctx_len : 0;
+    }
+    VerifierReport report;
+    auto engine = load_engine(kind, program, std::move(load), &report);
+    if (options.report != nullptr) {
+      *options.report = report;
+    }
     if (!engine) {
       return engine.take_error();
     }
+    if (options.verify && type == BPF_PROG_TYPE_SYSCALL && report.ctx_size_required > args.ctx_len) {
+      return input_error(fmt::format("ctx_in of {} bytes is smaller than the {} bytes the program accesses",
+                                     args.ctx_len, report.ctx_size_required));
+    }
+    const RunRegionScope scope(packet ? std::span<const MemoryRegion>(&*packet, 1) : std::span<const MemoryRegion>());
     uint64_t r0 = 0;
     const auto start = std::chrono::steady_clock::now();
     for (uint32_t i = 0; i < repeat; ++i) {
@@ -182,8 +214,8 @@ Result<TestRunOutput> run_xdp(Runner runner, const TestRunInput& in) {
   ctx.data_end = addr32(buf + size);
   ctx.ingress_ifindex = md->ingress_ifindex != 0 ? md->ingress_ifindex : kLoopbackIfindex;
   ctx.rx_queue_index = md->rx_queue_index;
-  runner.options.regions.push_back(MemoryRegion{reinterpret_cast<uint64_t>(buf), size, true});
-  runner.options.ctx_writable = false;
+  runner.packet = MemoryRegion{reinterpret_cast<uint64_t>(buf), size, true};
+  runner.options.engine.ctx_writable = false;
   RunArgs args{&ctx, sizeof(ctx), buf + meta, size - meta, nullptr};
   auto r = runner.run(args);
   if (!r) {
@@ -259,8 +291,8 @@ Result<TestRunOutput> run_skb(Runner runner, ProgType type, const TestRunInput& 
   skb.data = addr32(buf + start);
   skb.data_meta = skb.data;
   skb.data_end = addr32(buf + size);
-  runner.options.regions.push_back(MemoryRegion{reinterpret_cast<uint64_t>(buf + start), len, l2});
-  runner.options.ctx_writable = true;
+  runner.packet = MemoryRegion{reinterpret_cast<uint64_t>(buf + start), len, l2};
+  runner.options.engine.ctx_writable = true;
   RunArgs args{&skb, sizeof(skb), buf + start, len, nullptr};
   auto r = runner.run(args);
   if (!r) {
@@ -298,7 +330,7 @@ Result<TestRunOutput> run_plain(Runner runner, ProgType type, const TestRunInput
     return input_error(fmt::format("ctx_in of {} bytes is larger than {}", in.ctx_in.size(), kMaxContext));
   }
   std::vector<uint8_t> ctx = in.ctx_in;
-  runner.options.ctx_writable = type == BPF_PROG_TYPE_SYSCALL;
+  runner.options.engine.ctx_writable = type == BPF_PROG_TYPE_SYSCALL;
   RunArgs args{ctx.empty() ? nullptr : ctx.data(), ctx.size(), nullptr, 0, nullptr};
   auto r = runner.run(args);
   if (!r) {
@@ -336,9 +368,9 @@ bool is_packet_program(ProgType type) {
   }
 }
 
-Result<TestRunOutput> test_run(EngineKind kind, const Program& program, ProgType type, EngineOptions options,
+Result<TestRunOutput> test_run(EngineKind kind, const Program& program, ProgType type, TestRunOptions options,
                                const TestRunInput& input) {
-  Runner runner{kind, program, std::move(options), input.repeat == 0 ? 1u : input.repeat};
+  Runner runner{kind, type, program, std::move(options), input.repeat == 0 ? 1u : input.repeat, std::nullopt};
   if (type == BPF_PROG_TYPE_XDP) {
     return run_xdp(std::move(runner), input);
   }
@@ -346,6 +378,29 @@ Result<TestRunOutput> test_run(EngineKind kind, const Program& program, ProgType
     return run_skb(std::move(runner), type, input);
   }
   return run_plain(std::move(runner), type, input);
+}
+
+Result<TestRunOutput> test_run(EngineKind kind, const Program& program, ProgType type, EngineOptions options,
+                               const TestRunInput& input) {
+  TestRunOptions unverified;
+  unverified.engine = std::move(options);
+  unverified.verify = false;
+  return test_run(kind, program, type, std::move(unverified), input);
+}
+
+Result<ProgramType> verifier_program_type(ProgType type) {
+  for (ProgramType t : program_types()) {
+    if (static_cast<ProgType>(t) == type) {
+      return t;
+    }
+  }
+  std::string known;
+  for (ProgramType t : program_types()) {
+    known += fmt::format("{}{}", known.empty() ? "" : ", ", program_type_name(t));
+  }
+  return make_error(ErrorCode::kUnsupported,
+                    fmt::format("the verifier does not support {} programs (it supports {})", prog_type_name(type),
+                                known));
 }
 
 Status add_core_poison_helper(HelperTable& table) {

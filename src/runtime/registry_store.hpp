@@ -34,10 +34,13 @@ struct MapRecord {
   uint64_t inner_map_extra;
 };
 
+inline constexpr uint32_t kProgVerified = 1;  // ProgRecord::flags: verified at load
+
 struct ProgRecord {
-  uint32_t prog_type, insn_count, nr_maps, pad;
+  uint32_t prog_type, insn_count, nr_maps, flags;
   uint64_t tag;
   char license[64];
+  uint32_t ctx_size, reserved;  // the context size it was verified against
 };
 
 struct LinkRecord {

@@ -9,6 +9,8 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include "bpfrt/test_run.hpp"
+
 #include "runtime/program_tag.hpp"
 #include "runtime/registry_store.hpp"
 
@@ -126,6 +128,8 @@ Result<std::unique_ptr<Runtime>> Runtime::open(const RegistryOptions& options) {
   }
   std::unique_ptr<Runtime> rt(new Runtime(options.name, std::move(*store)));
   BPFRT_TRY(add_standard_helpers(rt->helpers_, *rt));
+  // Programs from objects whose CO-RE relocations failed call it (reaching one fails the run).
+  BPFRT_TRY(add_core_poison_helper(rt->helpers_));
   return rt;
 }
 
@@ -209,6 +213,25 @@ Result<uint32_t> Runtime::create_map_at(const MapSpec& spec, uint32_t preferred)
   maps_[handle] = OpenMap{generation, *map};
   register_regions(**map);
   return handle;
+}
+
+Result<uint32_t> Runtime::add_map(std::shared_ptr<Map> map) {
+  const MapSpec& spec = map->spec();
+  RegistryStore::Lock lock(*store_);
+  auto h = store_->allocate(ObjectKind::kMap, spec.name, 0);
+  if (!h) {
+    return h.take_error();
+  }
+  Record* r = store_->record(*h);
+  spec_to_record(spec, r->map);
+  r->object_size = map->memory_size();
+  const uint32_t generation = r->generation.load();
+  store_->publish(*h);
+  std::lock_guard<std::mutex> guard(mutex_);
+  map->set_host(this);
+  maps_[*h] = OpenMap{generation, map};
+  register_regions(*map);
+  return *h;
 }
 
 Result<std::shared_ptr<Map>> Runtime::open_map_locked(uint32_t handle) {

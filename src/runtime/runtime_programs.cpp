@@ -8,6 +8,7 @@
 
 #include "runtime/program_tag.hpp"
 #include "runtime/registry_store.hpp"
+#include "vm/verified_engine.hpp"
 
 namespace bpfrt {
 namespace {
@@ -22,11 +23,64 @@ uint32_t read_u32(const uint8_t* p) {
 
 }  // namespace
 
-Result<uint32_t> Runtime::load_program(const ProgramSpec& spec) {
-  return load_program_at(spec, 0);
+Result<uint32_t> Runtime::load_program(const ProgramSpec& spec, VerifierReport* report) {
+  return load_program_at(spec, 0, report);
 }
 
-Result<uint32_t> Runtime::load_program_at(const ProgramSpec& spec, uint32_t preferred) {
+MapResolver Runtime::verifier_maps(const std::vector<uint32_t>& fd_array) {
+  return [this, fd_array](LddwSrc source, int32_t ref) -> Result<MapInfo> {
+    uint32_t handle = static_cast<uint32_t>(ref);
+    if (source == LddwSrc::kMapIdx || source == LddwSrc::kMapIdxValue) {
+      if (ref < 0 || static_cast<size_t>(ref) >= fd_array.size()) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("map index {} is outside the program's {} maps", ref, fd_array.size()));
+      }
+      handle = fd_array[static_cast<size_t>(ref)];
+    }
+    auto info = map_info(handle);
+    if (!info) {
+      return info.take_error();
+    }
+    auto describe = [](const MapSpec& m) {
+      MapInfo v;
+      v.type = static_cast<uint32_t>(m.type);
+      v.key_size = m.key_size;
+      v.value_size = m.value_size;
+      v.max_entries = m.max_entries;
+      v.flags = m.flags;
+      v.spin_lock_offset = m.spin_lock_offset;
+      v.name = m.name;
+      return v;
+    };
+    MapInfo out = describe(info->spec);
+    if (info->spec.inner) {
+      out.inner = std::make_shared<MapInfo>(describe(*info->spec.inner));
+    }
+    return out;
+  };
+}
+
+Result<VerifyOptions> Runtime::verify_options(const ProgramSpec& spec) {
+  VerifyOptions options;
+  bool known = false;
+  for (ProgramType t : program_types()) {
+    if (static_cast<ProgType>(t) == spec.type) {
+      options.type = t;
+      known = true;
+    }
+  }
+  if (!known) {
+    return make_error(ErrorCode::kUnsupported, fmt::format("program '{}': the verifier does not support {} programs",
+                                                           spec.name, prog_type_name(spec.type)));
+  }
+  options.helpers = &helpers_;
+  options.maps = verifier_maps(spec.map_handles);
+  options.ctx_size = spec.ctx_size;
+  options.log_level = spec.log_level;
+  return options;
+}
+
+Result<uint32_t> Runtime::load_program_at(const ProgramSpec& spec, uint32_t preferred, VerifierReport* report) {
   const std::string& name = spec.name;
   if (!spec.program) {
     return make_error(ErrorCode::kInvalidArgument, fmt::format("program '{}' has no instructions", name));
@@ -57,6 +111,24 @@ Result<uint32_t> Runtime::load_program_at(const ProgramSpec& spec, uint32_t pref
     e.message = fmt::format("program '{}': {}", name, e.message);
     return e;
   }
+  if (spec.verify) {
+    auto vopts = verify_options(spec);
+    if (!vopts) {
+      return vopts.take_error();
+    }
+    auto verdict = verify_program(program, *vopts);
+    if (!verdict) {
+      return verdict.take_error();
+    }
+    if (report != nullptr) {
+      *report = *verdict;
+    }
+    if (!verdict->accepted) {
+      Error e = verdict->error();
+      e.message = fmt::format("program '{}': the verifier refused it:\n{}", name, e.message);
+      return e;
+    }
+  }
   const std::vector<uint8_t> insns = program.bytes();
   std::vector<uint8_t> blob(kBlobHeader + insns.size() + 4 * spec.map_handles.size());
   const auto insn_count = static_cast<uint32_t>(program.size());
@@ -82,6 +154,8 @@ Result<uint32_t> Runtime::load_program_at(const ProgramSpec& spec, uint32_t pref
     r->prog.insn_count = insn_count;
     r->prog.nr_maps = nr_maps;
     r->prog.tag = program_tag(program);
+    r->prog.flags = spec.verify ? kProgVerified : 0;
+    r->prog.ctx_size = spec.ctx_size;
     std::strncpy(r->prog.license, spec.license.c_str(), sizeof(r->prog.license) - 1);
     object = store_->object_name("prog", handle);
     std::strncpy(r->object, object.c_str(), sizeof(r->object) - 1);
@@ -116,6 +190,8 @@ Result<ProgramSpec> Runtime::read_program(uint32_t handle) {
     spec.name = std::string(r->name, strnlen(r->name, sizeof(r->name)));
     spec.type = r->prog.prog_type;
     spec.license = std::string(r->prog.license, strnlen(r->prog.license, sizeof(r->prog.license)));
+    spec.verify = (r->prog.flags & kProgVerified) != 0;
+    spec.ctx_size = r->prog.ctx_size;
   }
   std::shared_ptr<Arena> arena;
   if (object.empty()) {
@@ -176,6 +252,7 @@ Result<ProgramInfo> Runtime::program_info(uint32_t handle) {
   info.type = spec->type;
   info.insn_count = static_cast<uint32_t>(spec->program->size());
   info.license = spec->license;
+  info.verified = spec->verify;
   // Every map it refers to: map_fd handles and the map_idx list.
   for (size_t i = 0; i < spec->program->size(); ++i) {
     const OpInfo* op = spec->program->op_at(i);
@@ -227,7 +304,18 @@ Result<const Engine*> Runtime::engine(uint32_t handle, EngineKind kind) {
   if (!options) {
     return options.take_error();
   }
-  auto created = create_engine(kind, std::move(*spec->program), std::move(*options));
+  // Programs verified at load are verified again here, so that the engine gets the verifier's facts.
+  LoadOptions load;
+  load.verify = spec->verify;
+  load.engine = std::move(*options);
+  if (spec->verify) {
+    auto vopts = verify_options(*spec);
+    if (!vopts) {
+      return vopts.take_error();
+    }
+    load.verifier = std::move(*vopts);
+  }
+  auto created = load_engine(kind, std::move(*spec->program), std::move(load));
   if (!created) {
     Error e = created.take_error();
     e.message = fmt::format("program '{}': {}", spec->name, e.message);

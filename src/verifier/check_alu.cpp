@@ -285,6 +285,7 @@ Status Verifier::check_pointer_alu(const OpInfo& info, const Instruction& insn, 
     const auto value = static_cast<int64_t>(v.const_value());
     const int64_t new_off = op == AluOp::kAdd ? ptr.off + value : ptr.off - value;
     result.off = static_cast<int32_t>(new_off);  // |new_off| < 2^30 by the checks above
+    result.end_mark = value == 0 ? ptr.end_mark : PktEndMark::kNone;
     dst = result;
     return {};
   }
@@ -295,6 +296,7 @@ Status Verifier::check_pointer_alu(const OpInfo& info, const Instruction& insn, 
     result.id = new_id();
     result.range = 0;
   }
+  result.end_mark = PktEndMark::kNone;
   dst = result;
   return {};
 }

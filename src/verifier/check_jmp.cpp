@@ -1,6 +1,8 @@
 // Conditional jumps: each feasible side continues with its operands narrowed (scalars by the comparison,
 // maybe-NULL pointers by a NULL check, packet pointers by a comparison with data_end). A side whose
 // condition is impossible is not explored.
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "verifier/verifier_env.hpp"
@@ -228,9 +230,29 @@ Result<bool> Verifier::check_cond_jump(const OpInfo& info, const Instruction& in
       const bool in_taken = rel == CmpOp::kLt || rel == CmpOp::kLe;
       const bool strict = rel == CmpOp::kGe || rel == CmpOp::kLt;
       const auto range = static_cast<uint32_t>(std::max(0, xr.off + (strict ? 1 : 0)));
+      // x was proven past data_end on an earlier path (kernel: is_pkt_ptr_branch_taken): x > end is
+      // certain for BEYOND, x >= end for AT.
+      if (xr.type == RegType::kPacket && xr.end_mark != PktEndMark::kNone) {
+        const bool beyond = xr.end_mark == PktEndMark::kBeyondEnd;
+        std::optional<bool> taken;
+        if (rel == CmpOp::kGt || rel == CmpOp::kLe) {
+          if (beyond) {
+            taken = rel == CmpOp::kGt;
+          }
+        } else {  // kGe, kLt: holds for AT and BEYOND alike
+          taken = rel == CmpOp::kGe;
+        }
+        if (taken) {
+          return follow(*taken, !*taken, [](State&, bool) {});
+        }
+      }
+      const int x_regno = x_is_dst ? insn.dst : insn.src;
       return follow(true, true, [&](State& s, bool taken) {
         if (taken == in_taken) {
           set_packet_range(s, xr, range);
+        } else if (xr.type == RegType::kPacket) {
+          // The other side: x > end (rel kGt / kLe) or x >= end (kGe / kLt) (kernel: mark_pkt_end).
+          s.reg(x_regno).end_mark = strict ? PktEndMark::kAtEnd : PktEndMark::kBeyondEnd;
         }
       });
     }

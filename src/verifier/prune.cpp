@@ -86,6 +86,9 @@ bool Verifier::regsafe(const RegState& old_reg, const RegState& cur, IdMap& ids,
   if (old_reg.is_packet() && old_reg.range > cur.range) {
     return false;  // the old path relied on more bytes being proven in bounds
   }
+  if (old_reg.end_mark != PktEndMark::kNone && old_reg.end_mark != cur.end_mark) {
+    return false;  // the old path relied on the pointer being past data_end
+  }
   const bool ids_matter = old_reg.maybe_null || old_reg.is_packet() || old_reg.type == RegType::kPacketEnd;
   if (ids_matter && !ids.link(old_reg.id, cur.id)) {
     return false;

@@ -30,6 +30,8 @@ enum class RegType : uint8_t {
 
 const char* reg_type_name(RegType type, bool maybe_null);
 
+enum class PktEndMark : uint8_t { kNone, kAtEnd, kBeyondEnd };
+
 struct RegState {
   RegType type = RegType::kNotInit;
   bool maybe_null = false;
@@ -39,10 +41,14 @@ struct RegState {
   uint32_t id = 0;          // shared by copies: null checks, packet ranges, linked scalars
   uint32_t ref_obj_id = 0;  // the reference this pointer belongs to (0: none)
   uint32_t range = 0;       // packet pointers: bytes from (base + var) known to be before data_end
-  uint32_t mem_size = 0;    // kMem
-  int16_t frameno = 0;      // kStack
-  int32_t map = -1;         // kMapPtr/kMapValue/kMapKey: index into the verifier's map table
-  int32_t subprog = -1;     // kFunc
+  // Packet pointers (this register, not its copies by id): a comparison proved it lies at or beyond
+  // data_end (the kernel's AT_PKT_END / BEYOND_PKT_END), so comparing it with data_end again has one
+  // outcome. Reset by pointer arithmetic.
+  PktEndMark end_mark = PktEndMark::kNone;
+  uint32_t mem_size = 0;  // kMem
+  int16_t frameno = 0;    // kStack
+  int32_t map = -1;       // kMapPtr/kMapValue/kMapKey: index into the verifier's map table
+  int32_t subprog = -1;   // kFunc
   // Scalars only: some check already relied on this exact range, so pruning must compare it. An
   // imprecise scalar matches any scalar (see precision.cpp).
   bool precise = false;

@@ -73,8 +73,31 @@ bool Engine::in_registered_region(uint64_t addr, uint64_t len, bool write) const
       break;
     }
   }
-  return options_.dynamic_regions != nullptr &&
-         options_.dynamic_regions(options_.dynamic_regions_data, addr, len, write);
+  return RunRegionScope::contains(addr, len, write) ||
+         (options_.dynamic_regions != nullptr &&
+          options_.dynamic_regions(options_.dynamic_regions_data, addr, len, write));
+}
+
+namespace {
+thread_local std::span<const MemoryRegion> t_run_regions;
+}  // namespace
+
+RunRegionScope::RunRegionScope(std::span<const MemoryRegion> regions) : previous_(t_run_regions) {
+  t_run_regions = regions;
+}
+
+RunRegionScope::~RunRegionScope() {
+  t_run_regions = previous_;
+}
+
+bool RunRegionScope::contains(uint64_t addr, uint64_t len, bool write) {
+  for (const MemoryRegion& r : t_run_regions) {
+    const uint64_t d = addr - r.start;
+    if (d < r.size && len <= r.size - d && (!write || r.writable)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Error Engine::context_too_small(size_t ctx_len) const {

@@ -55,7 +55,8 @@ expect_output run_section "retval: 0x2 (2)" "$BPFRT" run "$CORPUS/xdp_parse_eth.
 [ "$(od -An -tx1 -j22 -N1 "$tmp/out.pkt" | tr -d ' ')" = "3f" ] || { echo "FAIL data_out file"; failures=$((failures + 1)); }
 expect_error run_which "choose one with" "$BPFRT" run "$CORPUS/subprog_global.bpf.o" --data-in "$tmp/udp.pkt"
 expect_error run_unknown "no program 'nope'; programs: xdp_scaled_len" "$BPFRT" run "$CORPUS/subprog_global.bpf.o:nope"
-expect_error run_maps "needs the map runtime" "$BPFRT" run "$CORPUS/map_hash.bpf.o" --data-in "$tmp/udp.pkt"
+expect_output run_maps "key: 0a 00 00 01  value: 03 00 00 00" "$BPFRT" run "$CORPUS/map_hash.bpf.o" --data-in "$tmp/udp.pkt" --repeat 3 --show-maps
+expect_output run_maps_jit "Found 1 element" "$BPFRT" run "$CORPUS/map_hash.bpf.o" --engine jit --data-in "$tmp/udp.pkt" --show-maps
 expect_error run_short "Ethernet header" "$BPFRT" run "$CORPUS/xdp_pass.bpf.o" --data-in /dev/null
 printf 'mov %%r0, 1\nexit\n' > "$tmp/one.s"
 expect_error run_data_for_asm "apply to BPF objects" "$BPFRT" run "$tmp/one.s" --data-in "$tmp/udp.pkt"

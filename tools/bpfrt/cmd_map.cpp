@@ -179,14 +179,19 @@ void print_element(const Map& m, const uint8_t* key, const uint8_t* value) {
 void dump_map(const MapArgs& a) {
   auto rt = open_runtime(a.registry, false);
   auto map = unwrap(rt->map(a.name));
-  Map& m = *map;
+  dump_map_contents(*map, a.out);
+}
+
+}  // namespace
+
+void dump_map_contents(Map& m, const OutputOptions& options) {
   json out = json::array();
   size_t count = 0;
   const MapType t = m.type();
   if (t == MapType::kQueue || t == MapType::kStack || t == MapType::kRingbuf) {
     for (const auto& item : m.export_items()) {
       ++count;
-      if (a.out.json || a.out.pretty) {
+      if (options.json || options.pretty) {
         out.push_back({{"value", json_bytes(item.data(), item.size())}});
       } else {
         std::cout << "value: " << hex_bytes(item.data(), item.size()) << '\n';
@@ -211,19 +216,21 @@ void dump_map(const MapArgs& a) {
         fail(fmt::format("map '{}': lookup: {}", m.spec().name, errno_text(rc)));
       }
       ++count;
-      if (a.out.json || a.out.pretty) {
+      if (options.json || options.pretty) {
         out.push_back({{"key", json_bytes(key.data(), key.size())}, {"value", value_json(m, value.data())}});
       } else {
         print_element(m, key.data(), value.data());
       }
     }
   }
-  if (a.out.json || a.out.pretty) {
-    print_json(out, a.out);
+  if (options.json || options.pretty) {
+    print_json(out, options);
   } else {
     std::cout << fmt::format("Found {} element{}\n", count, count == 1 ? "" : "s");
   }
 }
+
+namespace {
 
 void lookup_map(const MapArgs& a) {
   auto rt = open_runtime(a.registry, false);

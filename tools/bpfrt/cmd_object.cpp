@@ -10,6 +10,7 @@
 #include "bpfrt/test_run.hpp"
 
 #include "commands.hpp"
+#include "object_cli.hpp"
 #include "program_input.hpp"
 
 namespace bpfrt::cli {
@@ -24,58 +25,6 @@ bool is_elf_file(const std::string& path) {
                                           "\x7f"
                                           "ELF",
                                           4) == 0;
-}
-
-struct ObjectArgument {
-  std::string path;
-  std::string program;  // empty: not given
-};
-
-ObjectArgument split_object_argument(const std::string& arg) {
-  std::error_code ec;
-  if (std::filesystem::exists(arg, ec)) {
-    return {arg, ""};
-  }
-  const size_t colon = arg.rfind(':');
-  if (colon == std::string::npos) {
-    return {arg, ""};
-  }
-  return {arg.substr(0, colon), arg.substr(colon + 1)};
-}
-
-Object open_object(const std::string& path, const std::string& btf, bool strict_core) {
-  OpenOptions options;
-  options.target_btf_path = btf;
-  options.strict_core = strict_core;
-  return unwrap(Object::open(path, options));
-}
-
-std::string program_list(const Object& obj) {
-  std::string out;
-  for (const auto& p : obj.programs()) {
-    out += fmt::format("{}{} ({})", out.empty() ? "" : ", ", p.name, p.section);
-  }
-  return out;
-}
-
-// The programs an OBJ.o[:PROG] argument names: one, or all when PROG is not given.
-std::vector<const ObjectProgram*> select_programs(const Object& obj, const ObjectArgument& arg, bool need_one) {
-  if (!arg.program.empty()) {
-    const ObjectProgram* p = obj.find_program(arg.program);
-    if (p == nullptr) {
-      fail(fmt::format("{}: no program '{}'; programs: {}", arg.path, arg.program, program_list(obj)));
-    }
-    return {p};
-  }
-  if (need_one && obj.programs().size() != 1) {
-    fail(fmt::format("{}: has {} programs; choose one with {}:PROG ({})", arg.path, obj.programs().size(), arg.path,
-                     program_list(obj)));
-  }
-  std::vector<const ObjectProgram*> all;
-  for (const auto& p : obj.programs()) {
-    all.push_back(&p);
-  }
-  return all;
 }
 
 std::string hex_bytes(std::span<const uint8_t> bytes, size_t max = SIZE_MAX) {
@@ -305,6 +254,53 @@ struct ShowArgs {
 
 }  // namespace
 
+ObjectArgument split_object_argument(const std::string& arg) {
+  std::error_code ec;
+  if (std::filesystem::exists(arg, ec)) {
+    return {arg, ""};
+  }
+  const size_t colon = arg.rfind(':');
+  if (colon == std::string::npos) {
+    return {arg, ""};
+  }
+  return {arg.substr(0, colon), arg.substr(colon + 1)};
+}
+
+Object open_object(const std::string& path, const std::string& btf, bool strict_core) {
+  OpenOptions options;
+  options.target_btf_path = btf;
+  options.strict_core = strict_core;
+  return unwrap(Object::open(path, options));
+}
+
+std::string program_list(const Object& obj) {
+  std::string out;
+  for (const auto& p : obj.programs()) {
+    out += fmt::format("{}{} ({})", out.empty() ? "" : ", ", p.name, p.section);
+  }
+  return out;
+}
+
+// The programs an OBJ.o[:PROG] argument names: one, or all when PROG is not given.
+std::vector<const ObjectProgram*> select_programs(const Object& obj, const ObjectArgument& arg, bool need_one) {
+  if (!arg.program.empty()) {
+    const ObjectProgram* p = obj.find_program(arg.program);
+    if (p == nullptr) {
+      fail(fmt::format("{}: no program '{}'; programs: {}", arg.path, arg.program, program_list(obj)));
+    }
+    return {p};
+  }
+  if (need_one && obj.programs().size() != 1) {
+    fail(fmt::format("{}: has {} programs; choose one with {}:PROG ({})", arg.path, obj.programs().size(), arg.path,
+                     program_list(obj)));
+  }
+  std::vector<const ObjectProgram*> all;
+  for (const auto& p : obj.programs()) {
+    all.push_back(&p);
+  }
+  return all;
+}
+
 bool is_object_argument(const std::string& arg) {
   const ObjectArgument a = split_object_argument(arg);
   std::error_code ec;
@@ -343,56 +339,6 @@ void disasm_object_command(const std::string& arg, bool indices) {
                 << '\n';
     }
   }
-}
-
-void run_object_command(const ObjectRunArgs& args) {
-  const ObjectArgument a = split_object_argument(args.file);
-  const Object obj = open_object(a.path, args.btf, false);
-  const ObjectProgram& p = *select_programs(obj, a, true).front();
-  if (p.uses_maps()) {
-    std::string names;
-    for (uint32_t i : p.used_maps) {
-      names += fmt::format("{}{}", names.empty() ? "" : ", ", obj.maps()[i].name);
-    }
-    fail(
-        fmt::format("program '{}' uses maps ({}); running it needs the map runtime, which `bpfrt run` does not "
-                    "provide yet: only map-free programs run from objects",
-                    p.name, names));
-  }
-  TestRunInput input;
-  if (!args.data_in.empty()) {
-    input.data_in = unwrap(read_file(args.data_in));
-  }
-  if (!args.ctx_in.empty()) {
-    input.ctx_in = unwrap(read_file(args.ctx_in));
-  }
-  input.repeat = args.repeat;
-  HelperTable helpers;
-  check(add_core_poison_helper(helpers));
-  EngineOptions options;
-  options.helpers = &helpers;
-  options.instruction_budget = args.budget;
-  const EngineKind kind = unwrap(parse_engine_kind(args.engine));
-  const TestRunOutput out = unwrap(test_run(kind, p.program, p.type, std::move(options), input));
-  std::cout << fmt::format("retval: 0x{:x} ({})\n", out.retval, static_cast<int64_t>(out.retval));
-  if (is_packet_program(p.type)) {
-    std::cout << fmt::format("data_out ({} bytes):", out.data_out.size());
-    for (size_t i = 0; i < out.data_out.size(); ++i) {
-      std::cout << (i % 16 == 0 ? fmt::format("\n  {:04x}: ", i) : " ") << fmt::format("{:02x}", out.data_out[i]);
-    }
-    std::cout << '\n';
-  } else if (!out.ctx_out.empty()) {
-    std::cout << fmt::format("ctx_out ({} bytes): {}\n", out.ctx_out.size(), hex_bytes(out.ctx_out));
-  }
-  if (!args.data_out.empty()) {
-    std::ofstream f(args.data_out, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(out.data_out.data()), static_cast<std::streamsize>(out.data_out.size()));
-    if (!f) {
-      fail(fmt::format("{}: cannot write", args.data_out));
-    }
-  }
-  std::cout << fmt::format("duration: {} ns (mean of {} run{})\n", out.duration_ns,
-                           input.repeat == 0 ? 1 : input.repeat, input.repeat > 1 ? "s" : "");
 }
 
 void register_object_commands(CLI::App& app) {

@@ -33,12 +33,16 @@ void run_program_command(const RunCommandArgs& args) {
     object.file = args.file;
     object.engine = args.engine;
     object.budget = args.budget;
+    object.no_verify = args.no_verify;
     run_object_command(object);
     return;
   }
   if (!args.object.data_in.empty() || !args.object.ctx_in.empty() || !args.object.data_out.empty() ||
-      !args.object.btf.empty() || args.object.repeat != 1) {
-    fail("--data-in, --ctx-in, --data-out, --repeat and --btf apply to BPF objects (OBJ.o[:PROG])");
+      !args.object.btf.empty() || args.object.repeat != 1 || !args.object.registry.empty() ||
+      args.object.target != "bpfrt" || args.object.show_maps || !args.object.sets.empty()) {
+    fail(
+        "--data-in, --ctx-in, --data-out, --repeat, --btf, --registry, --target, --set and --show-maps apply to BPF "
+        "objects (OBJ.o[:PROG])");
   }
   ProgramInput input = unwrap(load_program_input(args.file));
   std::vector<uint8_t> memory;
@@ -89,6 +93,12 @@ void register_run_command(CLI::App& app) {
   run->add_option("--repeat", args->object.repeat, "object programs: run N times and report the mean duration")
       ->check(CLI::Range(1u, 100000000u));
   run->add_option("--btf", args->object.btf, "object programs: resolve CO-RE against this BTF file");
+  run->add_option("--registry", args->object.registry,
+                  "object programs: use (and load the object into) this registry's maps; default: private maps");
+  run->add_option("--target", args->object.target, "object programs: bpfrt (default) or kernel (BPF_PROG_TEST_RUN)")
+      ->check(CLI::IsMember({"bpfrt", "kernel"}));
+  run->add_option("--set", args->object.sets, "object programs: set a global variable before load: NAME=VALUE");
+  run->add_flag("--show-maps", args->object.show_maps, "object programs: print the maps the program uses afterwards");
   run->add_option("--type", args->type, "program type to verify it as (default raw: the memory is the context)");
   run->add_flag("--no-verify", args->no_verify, "skip the verifier (trusted experiments only; prints a warning)");
   run->callback([args] { run_program_command(*args); });

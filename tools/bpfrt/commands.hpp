@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -26,6 +27,11 @@ struct ObjectRunArgs {
   std::string engine = "interp";
   uint32_t repeat = 1;
   uint64_t budget = 0;
+  std::string registry;          // empty: a private registry for this run (cmd_load.cpp)
+  std::string target = "bpfrt";  // or "kernel"
+  bool no_verify = false;
+  bool show_maps = false;         // print the maps the program uses after the run
+  std::vector<std::string> sets;  // --set NAME=VALUE: globals set before load
 };
 bool is_object_argument(const std::string& arg);
 void run_object_command(const ObjectRunArgs& args);
@@ -35,6 +41,7 @@ void register_map_commands(CLI::App& app);
 void register_prog_commands(CLI::App& app);
 void register_registry_commands(CLI::App& app);
 void register_verify_command(CLI::App& app);
+void register_load_commands(CLI::App& app);  // load, unload, diff (cmd_load.cpp)
 
 // Printed on stderr whenever a program is run without verification (--no-verify).
 void warn_unverified();

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     bpfrt::cli::register_prog_commands(app);
     bpfrt::cli::register_registry_commands(app);
     bpfrt::cli::register_verify_command(app);
+    bpfrt::cli::register_load_commands(app);
     CLI11_PARSE(app, argc, argv);
     return 0;
   } catch (const std::exception& e) {  // resource exhaustion or a bug: report, never abort silently

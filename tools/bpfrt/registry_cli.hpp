@@ -38,4 +38,7 @@ std::vector<uint8_t> parse_bytes(const std::string& text, const char* what);
 
 void print_json(const nlohmann::json& j, const OutputOptions& out);
 
+// Every element of a map, as `bpfrt map dump` prints it (cmd_map.cpp).
+void dump_map_contents(Map& map, const OutputOptions& out);
+
 }  // namespace bpfrt::cli

@@ -1,13 +1,9 @@
-# Passing an address as a plain number leaks it: socket filters may not.
+# Passing an address as a plain number (an ARG_ANYTHING argument) leaks it: socket filters may not.
 # type: socket_filter
+# map: 1 prog_array 4 4 4
 # expect: reject leaks addr into helper function
-    stdw [%r10-8], 0x000a7025
-    mov %r1, %r10
-    add %r1, -8
-    mov %r2, 4
+    lddw %r2, map_fd(1)
     mov %r3, %r10
-    mov %r4, 0
-    mov %r5, 0
-    call 6
+    call 12
     mov %r0, 0
     exit

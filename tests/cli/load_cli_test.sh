@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# End-to-end checks of bpfrt load / unload / run OBJ.o with maps / diff, and their errors: a registry
+# name clash, a program the verifier refuses (with its log), bad --set, a corrupt object, the example
+# object of the main job. Usage: load_cli_test.sh BPFRT CORPUS_DIR EXAMPLE_OBJ PACKET
+set -u
+BPFRT=$1
+CORPUS=$2
+EXAMPLE=$3
+PKT=$4
+failures=0
+if [ ! -f "$CORPUS/map_hash.bpf.o" ] || [ ! -f "$EXAMPLE" ]; then
+  echo "SKIP: the BPF corpus or the example object was not built"
+  exit 0
+fi
+tmp=$(mktemp -d)
+reg="bpfrt-loadtest-$$"
+trap 'rm -rf "$tmp"; "$BPFRT" registry remove --registry "$reg" > /dev/null 2>&1' EXIT
+expect_output() {  # expect_output NAME PATTERN COMMAND...
+  name=$1 pattern=$2
+  shift 2
+  if ! out=$("$@" 2>&1); then
+    echo "FAIL $name: failed: $out"
+    failures=$((failures + 1))
+  elif ! printf '%s' "$out" | grep -q -- "$pattern"; then
+    echo "FAIL $name: output [$out] lacks [$pattern]"
+    failures=$((failures + 1))
+  fi
+}
+expect_error() {  # expect_error NAME PATTERN COMMAND...
+  name=$1 pattern=$2
+  shift 2
+  if out=$("$@" 2>&1); then
+    echo "FAIL $name: succeeded: $out"
+    failures=$((failures + 1))
+  elif ! printf '%s' "$out" | grep -q -- "$pattern"; then
+    echo "FAIL $name: message [$out] lacks [$pattern]"
+    failures=$((failures + 1))
+  fi
+}
+
+# Loading into a registry: maps qualified by the object name, programs verified.
+expect_output load "prog [0-9]*: map_hash.xdp_flows (xdp, section xdp), verified" "$BPFRT" load "$CORPUS/map_hash.bpf.o" --registry "$reg"
+expect_output load_maps "map_hash.flows" "$BPFRT" map list --registry "$reg"
+expect_output load_progs "map_hash.xdp_flows" "$BPFRT" prog list --registry "$reg"
+expect_error load_clash "already has a map named 'map_hash.flows'" "$BPFRT" load "$CORPUS/map_hash.bpf.o" --registry "$reg"
+expect_output load_other_name "loaded .* as 'second'" "$BPFRT" load "$CORPUS/map_hash.bpf.o" --registry "$reg" --name second
+# run with --registry uses (and keeps) the registry's maps: two runs count twice.
+expect_output run_registry "retval: 0x2" "$BPFRT" run "$CORPUS/map_hash.bpf.o" --registry "$reg" --data-in "$PKT"
+expect_output run_registry_again "value: 02 00 00 00 00 00 00 00" "$BPFRT" run "$CORPUS/map_hash.bpf.o" --registry "$reg" --data-in "$PKT" --show-maps
+expect_output map_dump "value: 02 00 00 00 00 00 00 00" "$BPFRT" map dump map_hash.flows --registry "$reg"
+expect_output unload "removed 3 objects named map_hash" "$BPFRT" unload map_hash --registry "$reg"
+expect_error unload_again "no programs or maps named 'map_hash" "$BPFRT" unload map_hash --registry "$reg"
+# .rodata is frozen: userspace may not write it after load.
+expect_output load_global "xdp_counter.rodata" "$BPFRT" load "$EXAMPLE" --registry "$reg" --set blocked_udp_port=53
+expect_error rodata_frozen "not permitted" "$BPFRT" map update xdp_counter.rodata --registry "$reg" --key "00 00 00 00" --value "00 00"
+# The verifier refuses: the load fails, names the program and shows the log; nothing stays behind.
+expect_error refused "R[0-9] invalid mem access\|invalid access to packet" "$BPFRT" load "$CORPUS/bad/unchecked_packet.bpf.o" --registry "$reg"
+expect_error refused_names "section 'xdp'.*xdp_unchecked" "$BPFRT" load "$CORPUS/bad/unchecked_packet.bpf.o" --registry "$reg"
+expect_error refused_run "the verifier refused" "$BPFRT" run "$CORPUS/bad/unchecked_packet.bpf.o" --data-in "$PKT"
+expect_output no_verify_warns "WARNING: --no-verify" "$BPFRT" run "$CORPUS/bad/unchecked_packet.bpf.o" --data-in "$PKT" --no-verify
+# Bad input.
+expect_error set_unknown "no global variable 'nope' (globals: blocked_udp_port, dropped)" "$BPFRT" run "$EXAMPLE" --data-in "$PKT" --set nope=1
+expect_error set_range "does not fit in its 2 bytes" "$BPFRT" run "$EXAMPLE" --data-in "$PKT" --set blocked_udp_port=70000
+expect_error set_syntax "expected NAME=VALUE" "$BPFRT" run "$EXAMPLE" --data-in "$PKT" --set blocked_udp_port
+head -c 300 "$EXAMPLE" > "$tmp/corrupt.o"
+expect_error corrupt "corrupt.o" "$BPFRT" load "$tmp/corrupt.o" --registry "$reg"
+expect_error unknown_section "section 'not_a_program_type/foo'" "$BPFRT" load "$CORPUS/bad/unknown_section.bpf.o" --registry "$reg"
+expect_error diff_which "has 2 programs\|name one" "$BPFRT" diff "$CORPUS/subprog_global.bpf.o" --no-kernel
+# The main job's example, private maps.
+expect_output example_drop "retval: 0x1 (1)" "$BPFRT" run "$EXAMPLE" --data-in "$PKT" --repeat 3 --set blocked_udp_port=53 --show-maps
+expect_output example_count "key: 11 00 00 00  value: 03 00 00 00 00 00 00 00 7e 00 00 00 00 00 00 00" "$BPFRT" run "$EXAMPLE" --data-in "$PKT" --repeat 3 --show-maps
+expect_output example_pass "retval: 0x2 (2)" "$BPFRT" run "$EXAMPLE" --engine jit --data-in "$PKT" --set blocked_udp_port=54
+expect_output diff_no_kernel "no differences (2 engines compared)" "$BPFRT" diff "$EXAMPLE" --data-in "$PKT" --no-kernel
+if [ "$(id -u)" = 0 ]; then
+  expect_output example_kernel "retval: 0x1 (1)" "$BPFRT" run "$EXAMPLE" --target kernel --data-in "$PKT" --set blocked_udp_port=53
+  expect_output diff_kernel "no differences (3 engines compared)" "$BPFRT" diff "$EXAMPLE" --data-in "$PKT" --set blocked_udp_port=53
+else
+  expect_error kernel_privilege "needs CAP_BPF" "$BPFRT" run "$EXAMPLE" --target kernel --data-in "$PKT"
+fi
+[ $failures -eq 0 ] && echo "all load CLI checks passed"
+[ $failures -eq 0 ]
