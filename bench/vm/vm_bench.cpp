@@ -105,7 +105,8 @@ Status setup_program(ProgramSetup& s, const VmBenchOptions& options) {
   } bpfrt_engines[] = {{kBpfrtJit, EngineKind::kJit, true, true},
                        {kBpfrtJitUnverified, EngineKind::kJit, true, false},
                        {kBpfrtJitUnchecked, EngineKind::kJit, false, false},
-                       {kBpfrtInterp, EngineKind::kInterpreter, true, false}};
+                       {kBpfrtInterp, EngineKind::kInterpreter, true, true},
+                       {kBpfrtInterpUnverified, EngineKind::kInterpreter, true, false}};
   for (const auto& e : bpfrt_engines) {
     auto engine = make_engine(*program, e.kind, e.checks, e.verified, options.zero_stack, len);
     if (!engine && engine.error().code == ErrorCode::kRefused) {
@@ -355,6 +356,7 @@ std::string VmBenchReport::render() const {
   };
   pair(kBpfrtJit, kDpdkJit);
   pair(kBpfrtInterp, kDpdkInterp);
+  pair(kBpfrtInterpUnverified, kDpdkInterp);
   pair(kBpfrtJitUnverified, kDpdkJit);
   pair(kBpfrtJitUnchecked, kDpdkJit);
   return out;

@@ -21,20 +21,22 @@ namespace bpfrt::bench {
 
 // bpfrt-jit runs programs as the product does: verified (load_engine), checked, with the accesses the
 // verifier proved left unchecked; bpfrt-jit-unverified checks every access it cannot prove itself;
-// bpfrt-jit-unchecked checks none.
+// bpfrt-jit-unchecked checks none. bpfrt-interp and bpfrt-interp-unverified likewise for the interpreter.
 enum VmEngine {
   kNative,
   kBpfrtJit,
   kBpfrtJitUnverified,
   kBpfrtJitUnchecked,
   kBpfrtInterp,
+  kBpfrtInterpUnverified,
   kDpdkJit,
   kDpdkInterp,
   kVmEngineCount
 };
 
 inline constexpr std::array<std::string_view, kVmEngineCount> kVmEngineNames = {
-    "native", "bpfrt-jit", "bpfrt-jit-unverified", "bpfrt-jit-unchecked", "bpfrt-interp", "dpdk-jit", "dpdk-interp"};
+    "native",   "bpfrt-jit",  "bpfrt-jit-unverified", "bpfrt-jit-unchecked", "bpfrt-interp", "bpfrt-interp-unverified",
+    "dpdk-jit", "dpdk-interp"};
 
 struct VmBenchOptions {
   int rounds = 7;           // each figure is the fastest batch of this many interleaved rounds

@@ -30,16 +30,6 @@ std::string bytes_difference(const char* what, const std::vector<uint8_t>& a, co
                      a.size(), bn, b.size(), i, an, hex_prefix(a, i), bn, hex_prefix(b, i));
 }
 
-// Loads a callback's address (lddw src 4, BPF_PSEUDO_FUNC): bpf_loop, bpf_for_each_map_elem, timers.
-bool uses_callbacks(const Program& program) {
-  for (size_t i = 0; i < program.size(); ++i) {
-    if (program.op_at(i) != nullptr && program[i].opcode == 0x18 && program[i].src == 4) {
-      return true;
-    }
-  }
-  return false;
-}
-
 Result<DiffLeg> run_bpfrt(const Object& obj, const ObjectProgram& p, EngineKind kind, const TestRunInput& input) {
   DiffLeg leg;
   leg.name = kind == EngineKind::kJit ? "jit" : "interp";
@@ -58,14 +48,6 @@ Result<DiffLeg> run_bpfrt(const Object& obj, const ObjectProgram& p, EngineKind 
   const LoadedProgram* lp = loaded->find_program(p.name);
   auto out = run_loaded_program(**rt, obj, *lp, kind, input);
   if (!out) {
-    if (kind == EngineKind::kJit && out.error().code == ErrorCode::kUnsupported) {
-      leg.skipped = uses_callbacks(p.program)
-                        ? "the JIT does not support callback functions yet (lddw BPF_PSEUDO_FUNC, for bpf_loop / "
-                          "bpf_for_each_map_elem): " +
-                              out.error().message
-                        : "the JIT cannot run this program: " + out.error().message;
-      return leg;
-    }
     leg.failed = true;
     leg.error = out.error().message;
   } else {
