@@ -61,8 +61,8 @@ struct EngineOptions {
   // JIT: check every load, store and atomic at run time, as the interpreter does. Turn off only for
   // programs a verifier has proven safe; out-of-bounds accesses then go unchecked.
   bool bounds_checks = true;
-  // Per instruction slot, true where a verifier proved the access in bounds, so engines drop its check
-  // even with bounds_checks on. Empty, or one entry per slot.
+  // JIT: per instruction slot, true where a verifier proved the access in bounds, so its check is
+  // dropped even with bounds_checks on. Empty, or one entry per slot. The interpreter checks always.
   std::vector<bool> proven_safe;
   // Runs with a context shorter than this fail before the program starts. A verified program's
   // context accesses are proven for contexts of at least the size it was verified with.

@@ -22,35 +22,7 @@ constexpr int kNumFused = 4 * (0
                                BPFRT_FUSED_ALU(BPFRT_COUNT_FUSED)
 #undef BPFRT_COUNT_FUSED
                               );
-// Loads and stores the verifier proved in bounds (EngineOptions::proven_safe) run without the runtime
-// check; they are numbered after the fused operations.
-#define BPFRT_LOADS(X)                                                                                           \
-  X(kLdxB, uint8_t, static_cast<uint64_t>)                                                                       \
-  X(kLdxH, uint16_t, static_cast<uint64_t>) X(kLdxW, uint32_t, static_cast<uint64_t>)                            \
-      X(kLdxDw, uint64_t, static_cast<uint64_t>) X(kLdxsB, uint8_t, sem::sext8) X(kLdxsH, uint16_t, sem::sext16) \
-          X(kLdxsW, uint32_t, sem::sext32)
-#define BPFRT_STORES(X)                                                                                    \
-  X(kStB, uint8_t, pc->imm)                                                                                \
-  X(kStH, uint16_t, pc->imm) X(kStW, uint32_t, pc->imm) X(kStDw, uint64_t, pc->imm) X(kStxB, uint8_t, SRC) \
-      X(kStxH, uint16_t, SRC) X(kStxW, uint32_t, SRC) X(kStxDw, uint64_t, SRC)
-#define BPFRT_UNCHECKED_MEM(X) BPFRT_LOADS(X) BPFRT_STORES(X)
-constexpr Op kUncheckedMem[] = {
-#define BPFRT_UNCHECKED_ENTRY(id, ...) Op::id,
-    BPFRT_UNCHECKED_MEM(BPFRT_UNCHECKED_ENTRY)
-#undef BPFRT_UNCHECKED_ENTRY
-};
-constexpr int kNumUnchecked = static_cast<int>(std::size(kUncheckedMem));
-static_assert(kNumOps + kNumFused + kNumUnchecked <= 256, "slot operations are one byte");
-
-// The unchecked variant of a load or store, or -1.
-int unchecked_op(Op op) {
-  for (int i = 0; i < kNumUnchecked; ++i) {
-    if (kUncheckedMem[i] == op) {
-      return kNumOps + kNumFused + i;
-    }
-  }
-  return -1;
-}
+static_assert(kNumOps + kNumFused <= 256, "slot operations are one byte");
 
 // The fused operation for `mov` + `alu`, or -1. Order matches the label table.
 int fused_op(Op mov, Op alu) {
@@ -119,11 +91,8 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
       kBudget ? &&L_kMov32Reg : &&F_Mov##name##32Imm, kBudget ? &&L_kMov32Reg : &&F_Mov##name##32Reg,
           BPFRT_FUSED_ALU(BPFRT_FUSED_ADDR)
 #undef BPFRT_FUSED_ADDR
-#define BPFRT_UNCHECKED_ADDR(id, ...) &&U_##id,
-              BPFRT_UNCHECKED_MEM(BPFRT_UNCHECKED_ADDR)
-#undef BPFRT_UNCHECKED_ADDR
   };
-  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kNumOps + kNumFused + kNumUnchecked);
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kNumOps + kNumFused);
 
   const Interpreter& engine = *st.engine;
   const Slot* const code = st.code;
@@ -216,19 +185,6 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
     std::memcpy(&v, reinterpret_cast<const void*>(addr), sizeof(T));    \
     DST = ext(v);                                                       \
     NEXT(1);                                                            \
-  }
-#define LOAD_UNCHECKED(id, T, ext)                                                                  \
-  U_##id : {                                                                                        \
-    T v;                                                                                            \
-    std::memcpy(&v, reinterpret_cast<const void*>(SRC + static_cast<int64_t>(pc->off)), sizeof(T)); \
-    DST = ext(v);                                                                                   \
-    NEXT(1);                                                                                        \
-  }
-#define STORE_UNCHECKED(id, T, value)                                                         \
-  U_##id : {                                                                                  \
-    const T v = static_cast<T>(value);                                                        \
-    std::memcpy(reinterpret_cast<void*>(DST + static_cast<int64_t>(pc->off)), &v, sizeof(T)); \
-    NEXT(1);                                                                                  \
   }
 #define STORE(id, T, value)                                            \
   L_##id : {                                                           \
@@ -354,10 +310,19 @@ Result<uint64_t> run_loop(RunState& st, RunContext& rc, const Slot* start, int c
   ALU64(kBswap32, 0, sem::swap32(a))
   ALU64(kBswap64, 0, sem::swap64(a))
 
+#define BPFRT_LOADS(X)                                                                                           \
+  X(kLdxB, uint8_t, static_cast<uint64_t>)                                                                       \
+  X(kLdxH, uint16_t, static_cast<uint64_t>) X(kLdxW, uint32_t, static_cast<uint64_t>)                            \
+      X(kLdxDw, uint64_t, static_cast<uint64_t>) X(kLdxsB, uint8_t, sem::sext8) X(kLdxsH, uint16_t, sem::sext16) \
+          X(kLdxsW, uint32_t, sem::sext32)
+#define BPFRT_STORES(X)                                                                                    \
+  X(kStB, uint8_t, pc->imm)                                                                                \
+  X(kStH, uint16_t, pc->imm) X(kStW, uint32_t, pc->imm) X(kStDw, uint64_t, pc->imm) X(kStxB, uint8_t, SRC) \
+      X(kStxH, uint16_t, SRC) X(kStxW, uint32_t, SRC) X(kStxDw, uint64_t, SRC)
   BPFRT_LOADS(LOAD)
   BPFRT_STORES(STORE)
-  BPFRT_LOADS(LOAD_UNCHECKED)
-  BPFRT_STORES(STORE_UNCHECKED)
+#undef BPFRT_LOADS
+#undef BPFRT_STORES
 
   ATOMIC_FAMILY(Add, __atomic_fetch_add)
   ATOMIC_FAMILY(Or, __atomic_fetch_or)
@@ -524,8 +489,6 @@ fail:
 #undef CHECK_ACCESS
 #undef LOAD
 #undef STORE
-#undef LOAD_UNCHECKED
-#undef STORE_UNCHECKED
 #undef ATOMIC_ADDR
 #undef ATOMIC_RMW
 #undef ATOMIC_FAMILY
@@ -583,7 +546,6 @@ Result<uint64_t> call_function(RunContext& rc, uint64_t fn, const uint64_t args[
 Result<std::unique_ptr<Interpreter>> Interpreter::create(Program program, EngineOptions options) {
   std::unique_ptr<Interpreter> interp(new Interpreter(std::move(program), std::move(options)));
   BPFRT_TRY(interp->predecode());
-  interp->drop_proven_checks();
   interp->fuse_pairs();
   return interp;
 }
@@ -652,22 +614,6 @@ Status Interpreter::predecode() {
     }
   }
   return {};
-}
-
-void Interpreter::drop_proven_checks() {
-  // bounds_checks off (trusted, verified programs only) drops them all, as in the JIT.
-  const std::vector<bool>& proven = options_.proven_safe;
-  const bool all = !options_.bounds_checks;
-  if (!all && proven.size() != code_.size()) {
-    return;  // no facts (an unverified program): every access stays checked
-  }
-  for (size_t i = 0; i < code_.size(); ++i) {
-    if ((all || proven[i]) && program_.op_at(i) != nullptr) {
-      if (const int op = unchecked_op(static_cast<Op>(code_[i].op)); op >= 0) {
-        code_[i].op = static_cast<uint8_t>(op);
-      }
-    }
-  }
 }
 
 // Superinstructions: `mov D, S` directly followed by `alu D, X` (X not D) becomes one slot computing

@@ -36,7 +36,6 @@ class Interpreter final : public Engine {
   Interpreter(Program program, EngineOptions options) : Engine(std::move(program), std::move(options)) {}
 
   Status predecode();
-  void drop_proven_checks();
   void fuse_pairs();
 
   std::vector<Slot> code_;

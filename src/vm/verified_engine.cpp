@@ -27,7 +27,7 @@ Result<std::unique_ptr<Engine>> load_engine(EngineKind kind, Program program, Lo
                         fmt::format("the program uses {} bytes of stack per frame but the engine gives {}",
                                     verdict->stack_depth, options.engine.stack_size));
     }
-    // Engines drop the runtime check on every access the verifier proved in bounds; context accesses
+    // The JIT drops the runtime check on every access the verifier proved in bounds; context accesses
     // are proven for contexts at least as long as the verified size, which the engine then enforces.
     options.engine.proven_safe = verdict->access_proven_safe;
     options.engine.min_ctx_size = std::max<size_t>(options.engine.min_ctx_size, verdict->ctx_size_required);
