@@ -462,7 +462,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.limits.max_processed = kProcessed;
   options.maps = [&env](LddwSrc source, int32_t ref) -> Result<MapInfo> {
     const bool by_index = source == LddwSrc::kMapIdx || source == LddwSrc::kMapIdxValue;
-    const int32_t slot = by_index ? ref : ref - 1;
+    const int64_t slot = by_index ? int64_t{ref} : int64_t{ref} - 1;
     if (slot < 0 || static_cast<size_t>(slot) >= kMaps) {
       return make_error(ErrorCode::kNotFound, "no such map");
     }

@@ -18,3 +18,5 @@ case "$name" in
   *)
     if [ -x "$root/fuzz/seeds.d/$name.sh" ]; then "$root/fuzz/seeds.d/$name.sh" "$dir" "$build"; fi ;;
 esac
+# Inputs that once failed a target stay in its corpus so a regression shows up at once.
+if [ -d "$root/fuzz/regressions/$name" ]; then cp "$root/fuzz/regressions/$name"/* "$dir"/; fi
