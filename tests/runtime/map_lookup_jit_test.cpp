@@ -197,6 +197,19 @@ TEST(JitMapLookup, HashAndPerCpuLookupsCallTheMapDirectly) {
   }
 }
 
+// BPF_F_WRONLY_PROG arrays: no inline layout, the map's lookup (NULL for every key) is called.
+TEST(JitMapLookup, WriteOnlyArraysLookUpNothing) {
+  auto rt = private_runtime();
+  const uint32_t w = *rt->create_map(spec_of("w", MapType::kArray, 4, 8, 4, 1u << 8 /* BPF_F_WRONLY_PROG */));
+  Engines e = make_engines(*rt, lookup_program(w));
+  ASSERT_TRUE(e.jit);
+  EXPECT_EQ(e.stats().inlined_lookups, 0u);
+  EXPECT_EQ(e.stats().direct_lookups, 1u);
+  for (uint64_t k = 0; k < 6; ++k) {
+    EXPECT_EQ(run_both(e, k), 0u) << k;
+  }
+}
+
 // Where the call site is not provably one map with a stack key, the helper is called as before.
 TEST(JitMapLookup, UnprovenCallSitesKeepTheHelper) {
   auto rt = private_runtime();
