@@ -43,6 +43,29 @@ Result<EngineKind> parse_engine_kind(std::string_view name);
 // engine loads. Called once per such instruction when the engine is created.
 using LddwResolver = std::function<Result<uint64_t>(const Instruction& first, const Instruction& second, size_t index)>;
 
+// How an engine may run bpf_map_lookup_elem on one map without the generic helper, when the map
+// argument (r1) is known at the call to be that map's lddw value. The result must be exactly what the
+// helper `replaces` would return for the same key; the engine falls back to the helper whenever it
+// cannot prove the call site (r1 from an lddw in the same basic block, key readable).
+struct MapLookupShortcut {
+  enum class Kind : uint8_t {
+    kNone,   // no shortcut: call the helper
+    kArray,  // index = the u32 key; index < max_entries ? values + index * value_stride : NULL
+    kCall,   // lookup(map, key): the map's own lookup, without the helper's dispatch and checks
+  };
+  Kind kind = Kind::kNone;
+  HelperFn replaces = nullptr;  // the helper this stands in for (calls to other functions keep theirs)
+  uint32_t key_size = 0;        // bytes of the key the lookup reads
+  uint64_t values = 0;          // kArray: address of element 0's value
+  uint32_t value_stride = 0;    // kArray: bytes between consecutive values
+  uint32_t max_entries = 0;     // kArray: number of elements
+  void* (*lookup)(void* map, const void* key) = nullptr;  // kCall
+  void* map = nullptr;                                    // kCall: lookup's first argument
+};
+
+// Describes the map behind a resolved `lddw map_fd`/`lddw map_idx` value (see resolve_lddw).
+using MapShortcutResolver = std::function<MapLookupShortcut(uint64_t lddw_value)>;
+
 struct EngineOptions {
   size_t stack_size = kDefaultStackSize;  // bytes per call frame (multiple of 8)
   uint64_t instruction_budget = 0;        // 0: unlimited; else the run fails after this many instructions
@@ -54,6 +77,9 @@ struct EngineOptions {
   const void* dynamic_regions_data = nullptr;
   // Resolves lddw map_fd / map_value / map_idx / map_idx_value (not func, which the engine resolves).
   LddwResolver resolve_lddw;
+  // JIT: inline bpf_map_lookup_elem on maps known at the call (array maps: bounds check and address
+  // arithmetic; others: a direct call of the map's lookup). Empty: every lookup calls the helper.
+  MapShortcutResolver map_lookup_shortcut;
   bool ctx_writable = true;
   // Clear each stack frame on entry, so nothing of the host leaks into the program. Verified programs
   // never read stack bytes they did not write and may skip it.

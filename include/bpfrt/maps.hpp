@@ -194,6 +194,10 @@ class Map {
   const std::vector<MemoryRegion>& regions() const { return regions_; }
   // Address of the value of a single-element array plus `offset` (lddw map_value), or an error.
   virtual Result<uint64_t> direct_value_address(uint32_t offset);
+  // How an engine may run bpf_map_lookup_elem on this map without the helper (its `replaces` left
+  // null for the caller to fill): by default a direct call of prog_lookup; plain arrays describe their
+  // value layout so the lookup can be inlined.
+  virtual MapLookupShortcut lookup_shortcut();
 
   MapHost* host() const { return host_; }
   void set_host(MapHost* host) { host_ = host; }

@@ -274,6 +274,24 @@ long ArrayMap::for_each(const std::function<long(const MapElement&)>& fn) {
   return calls;
 }
 
+// Plain arrays: the lookup is a bounds check and an address (per-CPU arrays need the calling CPU, and
+// maps of handles or write-only ones return something else, so those call prog_lookup directly).
+MapLookupShortcut ArrayMap::lookup_shortcut() {
+  MapLookupShortcut s;
+  s.key_size = spec_.key_size;
+  if (!lay_.percpu && !holds_handles() && (spec_.flags & kWronlyProg) == 0) {
+    s.kind = MapLookupShortcut::Kind::kArray;
+    s.values = reinterpret_cast<uint64_t>(base_ + lay_.values_off);
+    s.value_stride = lay_.value_stride;
+    s.max_entries = spec_.max_entries;
+    return s;
+  }
+  s.kind = MapLookupShortcut::Kind::kCall;
+  s.lookup = [](void* map, const void* key) { return static_cast<ArrayMap*>(map)->ArrayMap::prog_lookup(key); };
+  s.map = this;
+  return s;
+}
+
 Result<uint64_t> ArrayMap::direct_value_address(uint32_t offset) {
   if (spec_.type != MapType::kArray || spec_.max_entries != 1) {
     return Map::direct_value_address(offset);

@@ -36,6 +36,7 @@ class ArrayMap final : public Map {
   long for_each(const std::function<long(const MapElement&)>& fn) override;
   uint32_t handle_at(uint32_t index) const override;
   Result<uint64_t> direct_value_address(uint32_t offset) override;
+  MapLookupShortcut lookup_shortcut() override;
 
  private:
   bool holds_handles() const;

@@ -535,6 +535,16 @@ int HashMap::lookup_and_delete_batch(uint64_t* cursor, void* keys, void* values,
   return batch(cursor, keys, values, count, done, true);
 }
 
+// A direct call of the (final) class's lookup: no helper dispatch, no virtual call.
+MapLookupShortcut HashMap::lookup_shortcut() {
+  MapLookupShortcut s;
+  s.kind = MapLookupShortcut::Kind::kCall;
+  s.key_size = spec_.key_size;
+  s.lookup = [](void* map, const void* key) { return static_cast<HashMap*>(map)->HashMap::prog_lookup(key); };
+  s.map = this;
+  return s;
+}
+
 void* HashMap::prog_lookup(const void* key) {
   if ((spec_.flags & kWronlyProg) != 0) {
     return nullptr;

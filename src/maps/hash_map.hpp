@@ -80,6 +80,7 @@ class HashMap final : public Map {
   int lookup_and_delete_batch(uint64_t* cursor, void* keys, void* values, uint32_t count, bool* done) override;
 
   void* prog_lookup(const void* key) override;
+  MapLookupShortcut lookup_shortcut() override;
   long prog_update(const void* key, const void* value, uint64_t flags) override;
   long prog_delete(const void* key) override;
   long for_each(const std::function<long(const MapElement&)>& fn) override;

@@ -425,6 +425,15 @@ int Map::delete_batch(const void* keys, uint32_t count, int* error) {
 void* Map::prog_lookup(const void*) {
   return nullptr;
 }
+
+MapLookupShortcut Map::lookup_shortcut() {
+  MapLookupShortcut s;
+  s.kind = MapLookupShortcut::Kind::kCall;
+  s.key_size = spec_.key_size;
+  s.lookup = [](void* map, const void* key) { return static_cast<Map*>(map)->prog_lookup(key); };
+  s.map = this;
+  return s;
+}
 long Map::prog_update(const void*, const void*, uint64_t) {
   return -kENOTSUPP;
 }

@@ -1,11 +1,13 @@
 // Runtime: programs in the registry (bytecode in a shared-memory object per program), engines for
 // them, and the engine options that tie a program to the registry's maps and helpers.
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
 
 #include "bpfrt/runtime.hpp"
 
+#include "helpers/helper_impls.hpp"
 #include "runtime/program_tag.hpp"
 #include "runtime/registry_store.hpp"
 #include "vm/verified_engine.hpp"
@@ -411,6 +413,18 @@ Result<EngineOptions> Runtime::engine_options(const Program& program, const std:
       return *addr;
     }
     return m.program_handle();
+  };
+  // Lookups through the standard helper on a map the program names may skip it (the JIT inlines array
+  // lookups and calls the map's own lookup otherwise). `used` keeps every such map open.
+  options.map_lookup_shortcut = [used](uint64_t value) -> MapLookupShortcut {
+    Map* m = Map::from_program_handle(value);
+    const bool open = std::any_of(used.begin(), used.end(), [m](const auto& u) { return u.second.get() == m; });
+    if (m == nullptr || !open) {
+      return {};
+    }
+    MapLookupShortcut s = m->lookup_shortcut();
+    s.replaces = &helpers::map_lookup_elem;
+    return s;
   };
   return options;
 }

@@ -50,6 +50,9 @@ expect_output run_xdp_v6 "retval: 0x1 (1)" "$BPFRT" run "$CORPUS/xdp_parse_eth.b
 expect_output run_data_out "0010: 00 1c 00 01 00 00 3f" "$BPFRT" run "$CORPUS/xdp_ipv4_ttl.bpf.o" --data-in "$tmp/udp.pkt"
 expect_output run_repeat "mean of 100 runs" "$BPFRT" run "$CORPUS/xdp_pass.bpf.o" --data-in "$tmp/udp.pkt" --repeat 100
 expect_output run_prog "retval:" "$BPFRT" run "$CORPUS/subprog_global.bpf.o:tc_scaled_len" --data-in "$tmp/udp.pkt"
+# array lookups inline in the JIT: the counter of ethertype 0x0800 (key 0) counts every run
+expect_output run_array_jit "key: 00 00 00 00  value: 05 00 00 00 00 00 00 00" "$BPFRT" run "$CORPUS/map_array.bpf.o" \
+  --data-in "$tmp/udp.pkt" --engine jit --repeat 5 --show-maps
 expect_output run_section "retval: 0x2 (2)" "$BPFRT" run "$CORPUS/xdp_parse_eth.bpf.o:xdp" --data-in "$tmp/udp.pkt"
 "$BPFRT" run "$CORPUS/xdp_ipv4_ttl.bpf.o" --data-in "$tmp/udp.pkt" --data-out "$tmp/out.pkt" > /dev/null
 [ "$(od -An -tx1 -j22 -N1 "$tmp/out.pkt" | tr -d ' ')" = "3f" ] || { echo "FAIL data_out file"; failures=$((failures + 1)); }

@@ -183,5 +183,43 @@ TEST(ObjectLoader, GlobalDataStartsWithTheObjectsValues) {
   }
 }
 
+// map_array's counters through both engines: the JIT inlines the array lookup and calls the per-CPU
+// array's lookup directly; the counts must come out as if every run had called the helper.
+TEST(ObjectLoader, ArrayMapLookupsCountTheSameInBothEngines) {
+  OPEN_OR_SKIP(obj, "map_array");
+  auto rt = private_runtime();
+  auto loaded = load_object(*rt, *obj);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  const LoadedProgram* prog = loaded->find_program("xdp_count");
+  ASSERT_NE(prog, nullptr);
+  TestRunInput in;
+  in.data_in = kUdp53;
+  in.repeat = 3;
+  for (EngineKind kind : {EngineKind::kInterpreter, EngineKind::kJit, EngineKind::kJit}) {
+    auto out = run_loaded_program(*rt, *obj, *prog, kind, in);
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    EXPECT_EQ(out->retval, 2u);  // XDP_PASS
+  }
+  auto counts = rt->map("map_array.proto_counts");
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  uint64_t value[2] = {};
+  for (uint32_t key = 0; key < 256; ++key) {
+    ASSERT_EQ((*counts)->lookup(&key, value), 0);
+    // ethertype 0x0800: key 0x00
+    EXPECT_EQ(value[0], key == 0 ? 9u : 0u) << key;
+    EXPECT_EQ(value[1], key == 0 ? 9u * kUdp53.size() : 0u) << key;
+  }
+  auto cpu = rt->map("map_array.cpu_counts");
+  ASSERT_TRUE(cpu.ok()) << cpu.error().message;
+  std::vector<uint64_t> per_cpu((*cpu)->ncpus());
+  uint32_t zero = 0;
+  ASSERT_EQ((*cpu)->lookup(&zero, per_cpu.data()), 0);
+  uint64_t total = 0;
+  for (uint64_t n : per_cpu) {
+    total += n;
+  }
+  EXPECT_EQ(total, 9u);
+}
+
 }  // namespace
 }  // namespace bpfrt

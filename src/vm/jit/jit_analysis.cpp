@@ -358,6 +358,8 @@ ProgramAnalysis analyze_program(const Program& program) {
         a.base[j] = s.facts[program[j].src];
       } else if (form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
         a.base[j] = s.facts[program[j].dst];
+      } else if (form == Form::kCallHelper) {
+        a.base[j] = s.facts[2];  // the key of a map lookup
       }
       a.unwritten_reads |= registers_read(*program.op_at(j), program[j]) & ~s.defined;
       step(j, s);

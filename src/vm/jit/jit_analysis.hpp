@@ -39,7 +39,8 @@ struct ProgramAnalysis {
   // Subprograms an `lddw func` names (callbacks for bpf_loop & co.): block leaders entered like local
   // calls, through the callback entry. Sorted, without duplicates.
   std::vector<uint32_t> callback_targets;
-  std::vector<PointerFact> base;  // per slot: the base register of a load, store or atomic
+  // per slot: the base register of a load, store or atomic; r2 (a map lookup's key) at a helper call
+  std::vector<PointerFact> base;
   uint32_t regs_read = 0;         // bit per BPF register some instruction reads
   uint32_t regs_written = 0;      // bit per BPF register some instruction writes
   uint32_t unwritten_reads = 0;   // registers some path reads before writing them (they start at 0)

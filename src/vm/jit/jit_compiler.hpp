@@ -25,6 +25,9 @@ struct JitInput {
   // per slot: a helper call (or callx) that may call back into the program (RunContext::call_function);
   // empty when none does.
   std::vector<bool> calls_back;
+  // per lddw slot of a map (map_fd, map_idx): how a bpf_map_lookup_elem on it may skip the helper
+  // (EngineOptions::map_lookup_shortcut); empty when nothing describes maps.
+  std::vector<MapLookupShortcut> map_shortcuts;
   // callx fast path: helper functions by id for ids below the table size (null where none).
   const HelperFn* callx_table = nullptr;
   size_t callx_table_size = 0;
@@ -43,6 +46,8 @@ struct JitStats {
   size_t checked_accesses = 0;  // memory accesses with a run-time bounds check
   size_t proven_accesses = 0;   // accesses whose check was dropped (stack frame, proven_safe, unchecked)
   size_t merged_checks = 0;     // block-wide checks standing in for two or more accesses' checks
+  size_t inlined_lookups = 0;   // bpf_map_lookup_elem calls emitted inline (array maps)
+  size_t direct_lookups = 0;    // bpf_map_lookup_elem calls emitted as a direct call of the map's lookup
   size_t code_bytes = 0;
 };
 

@@ -4,6 +4,7 @@
 // address, so rsp stays 16-byte aligned), moves r10 down one frame and calls the target's block; an
 // exit below the main frame returns to it, and the caller pops the registers back. The main frame is
 // recognised by r10 == stack_hi.
+#include <cstdint>
 #include <stdexcept>
 
 #include "vm/jit/jit_emitter.hpp"
@@ -104,8 +105,86 @@ void Emitter::after_helper_call(const Insn& in) {
   jump(Cc::kNe, fault_stub(in.index, Exit::kStopped));
 }
 
+// A bpf_map_lookup_elem the code can do itself: r1 at the call is the value of an lddw of one map in
+// the call's own block (no other write to r1 in between), the map has a shortcut replacing exactly
+// the helper being called, and the key (r2) lies, proven, in the current stack frame — so the
+// helper's own checks (map argument, key readable) cannot fail.
+const MapLookupShortcut* Emitter::map_lookup_shortcut(size_t call) const {
+  if (input_.map_shortcuts.empty() || input_.helper_fns[call] == nullptr) {
+    return nullptr;
+  }
+  size_t leader = call;
+  while (!analysis_.leader[leader]) {
+    --leader;
+  }
+  const MapLookupShortcut* found = nullptr;
+  for (size_t j = leader; j < call; j += program_.op_at(j)->form == Form::kLddw ? 2 : 1) {
+    const OpInfo& info = *program_.op_at(j);
+    if ((registers_written(info, program_[j]) & (1u << 1)) != 0) {
+      found = info.form == Form::kLddw && j < input_.map_shortcuts.size() ? &input_.map_shortcuts[j] : nullptr;
+    }
+  }
+  if (found == nullptr || found->replaces != input_.helper_fns[call]) {
+    return nullptr;
+  }
+  uint32_t key_bytes = found->key_size;
+  if (found->kind == MapLookupShortcut::Kind::kArray) {
+    if (key_bytes != 4 || found->value_stride > static_cast<uint32_t>(INT32_MAX)) {
+      return nullptr;
+    }
+  } else if (found->kind != MapLookupShortcut::Kind::kCall || found->lookup == nullptr) {
+    return nullptr;
+  }
+  const PointerFact& key = analysis_.base[call];
+  const bool key_in_frame = key.exactly(PointerFact::Region::kStack) && key.offset >= -static_cast<int64_t>(frame_) &&
+                            static_cast<int64_t>(key.offset) + key_bytes <= 0;
+  return key_in_frame ? found : nullptr;
+}
+
+// An array lookup, inline (r1-r5 are left alone, as the interpreter leaves them):
+//   mov eax, [rsi]; cmp eax, max_entries; jae null
+//   imul rax, rax, stride (or shl); mov r11, values; add rax, r11; jmp done
+//   null: xor eax, eax; done:
+void Emitter::emit_array_lookup(const MapLookupShortcut& s) {
+  mov(eax, dword[rsi]);
+  cmp(eax, s.max_entries);
+  const size_t null = skip_forward(Cc::kAe);
+  if (s.value_stride != 0 && (s.value_stride & (s.value_stride - 1)) == 0) {
+    const int shift = __builtin_ctz(s.value_stride);
+    if (shift != 0) {
+      shl(rax, shift);
+    }
+  } else {
+    imul(rax, rax, static_cast<int32_t>(s.value_stride));
+  }
+  mov(r11, s.values);
+  add(rax, r11);
+  const size_t done = skip_forward_always();
+  land(null);
+  xor_(eax, eax);
+  land(done);
+}
+
+// Any other map: its own lookup, called directly (rsi already holds the key).
+//   mov rdi, map; mov rax, lookup; call rax
+void Emitter::emit_direct_lookup(const MapLookupShortcut& s) {
+  mov(rdi, reinterpret_cast<uint64_t>(s.map));
+  mov(rax, reinterpret_cast<uint64_t>(s.lookup));
+  call(rax);
+}
+
 // r1-r5 are already in rdi, rsi, rdx, rcx, r8; the result arrives in rax, which is r0.
 void Emitter::emit_call_helper(const Insn& in, uint8_t /*arg*/) {
+  if (const MapLookupShortcut* s = shortcuts_[in.index]) {
+    if (s->kind == MapLookupShortcut::Kind::kArray) {
+      emit_array_lookup(*s);
+      stats_.inlined_lookups += slow_copy_ ? 0 : 1;
+    } else {
+      emit_direct_lookup(*s);
+      stats_.direct_lookups += slow_copy_ ? 0 : 1;
+    }
+    return;
+  }
   note_callback_call(in);
   set_helper_stack_lo();
   mov(rax, reinterpret_cast<uint64_t>(input_.helper_fns[in.index]));  // mov rax, fn; call rax

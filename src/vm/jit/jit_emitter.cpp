@@ -323,6 +323,17 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       stack_first |= check == Check::kStackFirst;
     }
   }
+  // Map lookups that skip the helper; the code needs a RunContext only if some helper is still called.
+  shortcuts_.assign(program_.size(), nullptr);
+  helper_calls_ = analysis.has_callx;
+  bool lookup_calls = false;
+  for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
+    if (program_.op_at(i)->form == Form::kCallHelper) {
+      shortcuts_[i] = map_lookup_shortcut(i);
+      helper_calls_ |= shortcuts_[i] == nullptr;
+      lookup_calls |= shortcuts_[i] != nullptr && shortcuts_[i]->kind == MapLookupShortcut::Kind::kCall;
+    }
+  }
   callbacks_ = !input.calls_back.empty();
   frames_ = analysis.has_local_calls || callbacks_;
   needs_.depth = analysis.has_local_calls;
@@ -354,10 +365,10 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
   if ((8 + 8 * saved_.size() + static_cast<size_t>(frame_bytes_)) % 16 != 0) {
     frame_bytes_ += 8;
   }
-  direct_ = native_stack_ && !analysis.has_helper_calls && !analysis.has_packet_loads && input.direct_fault != nullptr;
+  direct_ = native_stack_ && !helper_calls_ && !analysis.has_packet_loads && input.direct_fault != nullptr;
   // A direct program that cannot end abnormally (no checked access, no atomic, no local call, no
   // budget) needs no JitState at all: no r12, no state stores, just its frame.
-  lean_ = direct_ && !frames_ && !budgeted_ && !any_checks && !any_atomic && !analysis.has_callx;
+  lean_ = direct_ && !frames_ && !budgeted_ && !any_checks && !any_atomic && !analysis.has_callx && !lookup_calls;
   if (lean_) {
     saved_.pop_back();                        // r12
     frame_bytes_ = uses_frame_ ? frame_ : 0;  // the code calls nothing: no alignment to keep
@@ -573,7 +584,7 @@ void Emitter::emit_prologue() {
     load(8, false, 0, 2, jit_off::kArgsStackTop);  // mov rax, [args + stack_top]
   }
   store(8, 0, 12, jit_off::kStackHi);
-  if (analysis_.has_helper_calls) {
+  if (helper_calls_) {
     // state.rc = args->rc; rc->stack_hi = top; rc->stack_lo = top - frame
     load(8, false, 9, 2, jit_off::kArgsRc);
     store(8, 9, 12, jit_off::kRc);

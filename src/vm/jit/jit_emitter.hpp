@@ -202,6 +202,9 @@ class Emitter : public Xbyak::CodeGenerator {
   void shift_by_register(const Insn& in, AluOp op, bool is64);
   static Cc condition_code(Cond cond);
   void after_helper_call(const Insn& in);
+  const MapLookupShortcut* map_lookup_shortcut(size_t call) const;
+  void emit_array_lookup(const MapLookupShortcut& s);
+  void emit_direct_lookup(const MapLookupShortcut& s);
   void set_helper_stack_lo();
 
   const JitInput& input_;
@@ -239,6 +242,9 @@ class Emitter : public Xbyak::CodeGenerator {
   // they leave the main frame, and helper calls tell the RunContext which frame is current.
   bool frames_ = false;
   bool callbacks_ = false;  // the program calls helpers that may run callbacks
+  // per slot: the map lookup a helper call is replaced by (null: the helper is called)
+  std::vector<const MapLookupShortcut*> shortcuts_;
+  bool helper_calls_ = false;  // some helper is really called (callx, or a call not replaced)
   uint32_t callback_entry_ = kUnbound;
   std::vector<JitFrameLayout> frame_layouts_;
   // Which optional JitState fields the prologue fills.

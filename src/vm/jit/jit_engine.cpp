@@ -78,6 +78,11 @@ Status JitEngine::compile(const JitCompileOptions& compile_options) {
           return value.take_error();
         }
         input.lddw_values[i] = *value;
+        if (options_.map_lookup_shortcut &&
+            (insn.src == static_cast<uint8_t>(LddwSrc::kMapFd) || insn.src == static_cast<uint8_t>(LddwSrc::kMapIdx))) {
+          input.map_shortcuts.resize(prog.size());
+          input.map_shortcuts[i] = options_.map_lookup_shortcut(*value);
+        }
       } else {
         return make_error(ErrorCode::kUnsupported,
                           fmt::format("{}: nothing resolves this pseudo source here (load the program "
