@@ -151,7 +151,7 @@ class KernelCopyMap final : public Map {
   void* prog_lookup_copy(const void* key, const void* run) override {
     std::lock_guard<std::mutex> guard(mutex_);
     for (uint32_t i = 0; i < kSlots; ++i) {
-      if (slots_[i].owner == run && std::memcmp(key_at(i), key, spec_.key_size) == 0) {
+      if (slots_[i].owner == run && slots_[i].live && std::memcmp(key_at(i), key, spec_.key_size) == 0) {
         return value_at(i);  // the run sees its own writes
       }
     }
@@ -200,7 +200,11 @@ class KernelCopyMap final : public Map {
 
   long prog_delete(const void* key) override {
     std::lock_guard<std::mutex> guard(mutex_);
-    return errno_rc(bpf_map_delete_elem(fd_, key));
+    const long rc = errno_rc(bpf_map_delete_elem(fd_, key));
+    if (rc == 0) {
+      kill_copies(key);
+    }
+    return rc;
   }
 
   long for_each(const std::function<long(const MapElement&)>& fn) override {
@@ -253,7 +257,14 @@ class KernelCopyMap final : public Map {
     }
     return rc;
   }
-  int do_erase(const void* key) override { return errno_rc(bpf_map_delete_elem(fd_, key)); }
+  int do_erase(const void* key) override {
+    std::lock_guard<std::mutex> guard(mutex_);
+    const int rc = errno_rc(bpf_map_delete_elem(fd_, key));
+    if (rc == 0) {
+      kill_copies(key);
+    }
+    return rc;
+  }
   int do_get_next_key(const void* key, void* next_key) override {
     return errno_rc(bpf_map_get_next_key(fd_, key, next_key));
   }
@@ -262,6 +273,7 @@ class KernelCopyMap final : public Map {
   struct Slot {
     const void* owner = nullptr;
     uint32_t cpu = 0;
+    bool live = true;  // false once the element was deleted through this map: never written back
   };
 
   uint8_t* value_at(uint32_t i) { return values_.data() + size_t{i} * vstride_; }
@@ -272,7 +284,7 @@ class KernelCopyMap final : public Map {
   uint32_t take_slot(const void* owner, const void* key, uint32_t cpu) {
     for (uint32_t i = 0; i < kSlots; ++i) {
       if (slots_[i].owner == nullptr) {
-        slots_[i] = Slot{owner, cpu};
+        slots_[i] = Slot{owner, cpu, true};
         std::memcpy(key_at(i), key, spec_.key_size);
         return i;
       }
@@ -282,8 +294,18 @@ class KernelCopyMap final : public Map {
 
   // Writes slot i back if the program changed it (an element deleted meanwhile stays deleted: the
   // update with BPF_EXIST fails). Under mutex_.
+  // Copies of a deleted element: their pointers stay valid until the run ends, but later lookups do
+  // not find them and nothing is written back (a re-inserted element is not overwritten). Under mutex_.
+  void kill_copies(const void* key) {
+    for (uint32_t i = 0; i < kSlots; ++i) {
+      if (slots_[i].owner != nullptr && std::memcmp(key_at(i), key, spec_.key_size) == 0) {
+        slots_[i].live = false;
+      }
+    }
+  }
+
   void write_back(uint32_t i) {
-    if (std::memcmp(value_at(i), snapshot_at(i), spec_.value_size) == 0) {
+    if (!slots_[i].live || std::memcmp(value_at(i), snapshot_at(i), spec_.value_size) == 0) {
       return;
     }
     if (!percpu_) {
@@ -302,7 +324,7 @@ class KernelCopyMap final : public Map {
   void refresh_copies(const void* key) {
     bool read = false;
     for (uint32_t i = 0; i < kSlots; ++i) {
-      if (slots_[i].owner == nullptr || std::memcmp(key_at(i), key, spec_.key_size) != 0 ||
+      if (slots_[i].owner == nullptr || !slots_[i].live || std::memcmp(key_at(i), key, spec_.key_size) != 0 ||
           std::memcmp(value_at(i), snapshot_at(i), spec_.value_size) != 0) {
         continue;
       }

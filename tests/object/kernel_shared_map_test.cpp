@@ -185,8 +185,8 @@ TEST(KernelSharedMaps, HashPerCpuArrayAndPerfEventArrayAreSharedThroughBpf) {
 }
 
 // A lookup's copy: the run sees its own writes, nothing reaches the kernel before the run ends, an
-// unchanged copy is not written back (a concurrent kernel update survives), a deleted element stays
-// deleted.
+// unchanged copy is not written back (a concurrent kernel update survives), a deleted element's copy
+// is dropped (a re-inserted element is not overwritten by it).
 TEST(KernelSharedMaps, ProgramCopiesAreWrittenBackWhenTheRunEnds) {
   if (auto why = check_kernel_privilege(); !why) {
     GTEST_SKIP() << why.error().message;
@@ -228,7 +228,16 @@ TEST(KernelSharedMaps, ProgramCopiesAreWrittenBackWhenTheRunEnds) {
   ASSERT_NE(p, nullptr);
   *p = 99;
   ASSERT_EQ(m.prog_delete(&k1), 0);
+  EXPECT_EQ(m.prog_lookup_copy(&k1, &run_a), nullptr);  // the run no longer finds it
+  const uint64_t seven = 7;
+  ASSERT_EQ(m.prog_update(&k1, &seven, kBpfNoexist), 0);  // re-inserted in the same run
+  auto* again = static_cast<uint64_t*>(m.prog_lookup_copy(&k1, &run_a));
+  ASSERT_NE(again, nullptr);
+  EXPECT_NE(again, p);
+  EXPECT_EQ(*again, 7u);
   m.prog_run_end(&run_a);
+  EXPECT_EQ(kernel_u64(info, 1), 7u);  // the dead copy (99) was not written over the new element
+  ASSERT_EQ(m.erase(&k1), 0);
   uint64_t v = 0;
   EXPECT_EQ(m.lookup(&k1, &v), -ENOENT);
   EXPECT_EQ(m.prog_lookup(&k2), nullptr);  // only runs get copies
