@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "bpfrt/kernel_object.hpp"
@@ -242,6 +243,94 @@ TEST(KernelSharedMaps, ProgramCopiesAreWrittenBackWhenTheRunEnds) {
   EXPECT_EQ(m.lookup(&k1, &v), -ENOENT);
   EXPECT_EQ(m.prog_lookup(&k2), nullptr);  // only runs get copies
   close(fd);
+}
+
+// Per-CPU copies carry the calling CPU's value and write back only that one; for_each hands each
+// callback a copy written back after it; a kernel perf event array refuses flags the kernel refuses.
+TEST(KernelSharedMaps, PerCpuCopiesForEachAndPerfFlags) {
+  if (auto why = check_kernel_privilege(); !why) {
+    GTEST_SKIP() << why.error().message;
+  }
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(0, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);  // current_cpu() is 0 from here on
+  const uint32_t ncpus = possible_cpus();
+  MapSpec spec;
+  spec.type = MapType::kPercpuHash;
+  spec.key_size = 4;
+  spec.value_size = 8;
+  spec.max_entries = 4;
+  const int fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "pcpu", 4, 8, 4, nullptr);
+  ASSERT_GE(fd, 0);
+  KernelMapInfo info{"pcpu", fd, spec};
+  auto map = make_kernel_map(info, "pcpu");
+  ASSERT_TRUE(map.ok()) << map.error().message;
+  Map& m = **map;
+  std::vector<uint64_t> values(ncpus);
+  for (uint32_t c = 0; c < ncpus; ++c) {
+    values[c] = 100 + c;
+  }
+  const uint32_t k = 5;
+  ASSERT_EQ(m.update(&k, values.data()), 0);
+  const int run = 0;
+  auto* p = static_cast<uint64_t*>(m.prog_lookup_copy(&k, &run));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(*p, 100u);  // CPU 0's value
+  *p = 1000;
+  m.prog_run_end(&run);
+  std::vector<uint64_t> after(ncpus);
+  ASSERT_EQ(bpf_map_lookup_elem(fd, &k, after.data()), 0);
+  values[0] = 1000;
+  EXPECT_EQ(after, values);  // the other CPUs' values are untouched
+  // A program update writes its CPU's value only.
+  const uint64_t five = 5;
+  ASSERT_EQ(m.prog_update(&k, &five, kBpfExist), 0);
+  ASSERT_EQ(bpf_map_lookup_elem(fd, &k, after.data()), 0);
+  values[0] = 5;
+  EXPECT_EQ(after, values);
+
+  // for_each: the callback's changes are written back.
+  const uint32_t k2 = 6;
+  ASSERT_EQ(m.update(&k2, values.data()), 0);
+  const long calls = m.for_each([](const MapElement& e) -> long {
+    uint64_t v;
+    std::memcpy(&v, e.value, sizeof(v));
+    v += 1;
+    std::memcpy(e.value, &v, sizeof(v));
+    return 0;
+  });
+  EXPECT_EQ(calls, 2);
+  for (uint32_t key : {k, k2}) {
+    ASSERT_EQ(bpf_map_lookup_elem(fd, &key, after.data()), 0);
+    EXPECT_EQ(after[0], 6u) << "key " << key;
+  }
+  close(fd);
+
+  const int pfd = bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "perf", 4, 4, ncpus, nullptr);
+  ASSERT_GE(pfd, 0);
+  MapSpec ps;
+  ps.type = MapType::kPerfEventArray;
+  ps.key_size = 4;
+  ps.value_size = 4;
+  ps.max_entries = ncpus;
+  auto perf = make_kernel_map(KernelMapInfo{"perf", pfd, ps}, "perf");
+  ASSERT_TRUE(perf.ok()) << perf.error().message;
+  const uint64_t sample = 1;
+  EXPECT_EQ(perfbuf::output(**perf, uint64_t{1} << 40, &sample, sizeof(sample)), -EINVAL);  // ctx length bits
+  EXPECT_EQ(perfbuf::output(**perf, 0xffffffffULL, &sample, sizeof(sample)), -ENOENT);      // no consumer
+  std::vector<uint8_t> big(0x10000);
+  EXPECT_EQ(perfbuf::output(**perf, 0xffffffffULL, big.data(), big.size()), -E2BIG);
+  auto consumer = PerfBufferConsumer::create(*perf);
+  ASSERT_FALSE(consumer.ok());
+  EXPECT_NE(consumer.error().message.find("kernel perf buffer"), std::string::npos) << consumer.error().message;
+  close(pfd);
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  for (uint32_t c = 0; c < ncpus; ++c) {
+    CPU_SET(c, &all);
+  }
+  sched_setaffinity(0, sizeof(all), &all);
 }
 
 TEST(KernelSharedMaps, MapsThatCannotBeSharedAreRefusedByName) {
