@@ -112,13 +112,18 @@ std::vector<std::string> compare_map_contents(const MapContents& a, std::string_
 
 namespace bpfrt {
 
-// A registry map whose operations delegate to bpf() on a kernel map: userspace operations
-// (lookup, update, delete, get_next_key) for every type, and program operations for bpfrt
-// programs — bpf_map_update_elem / delete / push / pop through bpf(); bpf_map_lookup_elem and
-// direct value access (global data) on arrays the kernel lets userspace mmap (BPF_F_MMAPABLE; libbpf
-// makes .data/.bss mmapable), so a bpfrt program and a kernel program update the same memory. A
-// lookup in any other kernel map type is refused by `make_kernel_map` (the pointer a program gets
-// could not alias kernel memory). The fd is duplicated and kept open while the map lives.
+// A registry map whose operations delegate to bpf() on a kernel map. Userspace operations (lookup,
+// update, delete, get_next_key) are bpf() calls, per-CPU values in the syscall layout. Programs:
+// - arrays with BPF_F_MMAPABLE (and global data, which libbpf makes mmapable): the kernel's own value
+//   memory, mapped into the process, so a bpfrt program and a kernel program update the same memory;
+// - hash, LRU hash, arrays without mmap, per-CPU array / hash / LRU hash: a lookup returns a copy owned
+//   by the run (Map::prog_lookup_copy), written back with BPF_EXIST when the run ends if it changed
+//   (per-CPU: the calling CPU's value); updates and deletes are bpf() calls. Not atomic against
+//   concurrent kernel writers: see docs/loader.md, "Shared maps";
+// - perf event arrays: bpf_perf_event_output runs the kernel's helper through a small raw-tracepoint
+//   program and BPF_PROG_TEST_RUN on the sample's CPU, so kernel perf buffers receive the samples.
+// Other types are refused with an error naming the map. The fd is duplicated and kept open while the
+// map lives.
 [[nodiscard]] Result<std::shared_ptr<Map>> make_kernel_map(const KernelMapInfo& kernel_map, const std::string& name);
 
 // Loads `object` into `runtime` with the maps of `kernel` (the same object loaded into the kernel)

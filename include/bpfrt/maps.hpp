@@ -175,6 +175,17 @@ class Map {
   // (bpf_for_each_map_elem; hash, array and their per-CPU and LRU forms.)
   virtual long for_each(const std::function<long(const MapElement&)>& fn);
 
+  // Maps whose values live outside this process (kernel maps without mmap): a program's lookup gets a
+  // copy owned by its run, which the helpers take with prog_lookup_copy and hand back with
+  // prog_run_end(run) once the run has ended, when the map writes changed copies back. `run` is an
+  // opaque token, the same for every lookup of one run. Other maps: copies_values() is false.
+  virtual bool copies_values() const { return false; }
+  virtual void* prog_lookup_copy(const void* key, const void* run);
+  virtual void prog_run_end(const void* run);
+  // bpf_perf_event_output into a perf event array that is not bpfrt's own (a kernel map); -EINVAL
+  // for every other map.
+  virtual long perf_output(uint64_t flags, const void* data, uint64_t size);
+
   // Contents that key iteration cannot reach, for export and import: a bloom filter's bit array (one
   // item), queue and stack elements oldest first, unread ring-buffer records, stack traces (u32 id
   // followed by the addresses). Empty for the other types. import_items adds to what is there.

@@ -43,6 +43,7 @@ inline ProbeRunInfo* probe_info(const RunContext* rc) {
 struct RunHoldings {
   std::vector<void*> reservations;
   std::vector<uint32_t*> locks;
+  std::vector<Map*> copied;  // maps that handed this run copies of values (Map::copies_values)
 };
 RunHoldings& holdings(RunContext* rc);
 

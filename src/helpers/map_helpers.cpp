@@ -1,4 +1,5 @@
 // Map helpers, callbacks (bpf_loop, bpf_for_each_map_elem), tail calls and spin locks.
+#include <algorithm>
 #include <cerrno>
 
 #include "helpers/helper_impls.hpp"
@@ -26,6 +27,13 @@ uint64_t map_lookup_elem(uint64_t map, uint64_t key, uint64_t, uint64_t, uint64_
   if (m == nullptr ||
       !check_memory(rc, key, m->key_size(), false, "bpf_map_lookup_elem: the key is outside the program's memory")) {
     return 0;
+  }
+  if (m->copies_values()) {  // a kernel map: a copy for this run, written back when it ends
+    RunHoldings& h = holdings(rc);
+    if (std::find(h.copied.begin(), h.copied.end(), m) == h.copied.end()) {
+      h.copied.push_back(m);
+    }
+    return reinterpret_cast<uint64_t>(m->prog_lookup_copy(reinterpret_cast<const void*>(key), &h));
   }
   return reinterpret_cast<uint64_t>(m->prog_lookup(reinterpret_cast<const void*>(key)));
 }

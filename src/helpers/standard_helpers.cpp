@@ -82,8 +82,12 @@ void release_holdings(RunContext& rc) {
   for (uint32_t* lock : h->locks) {
     bpfrt::spin_unlock(lock);
   }
+  for (Map* m : h->copied) {
+    m->prog_run_end(h);
+  }
   h->reservations.clear();
   h->locks.clear();
+  h->copied.clear();
   rc.helper_state = nullptr;
   rc.on_run_end = nullptr;
 }
@@ -96,7 +100,7 @@ RunHoldings& holdings(RunContext* rc) {
     thread_local RunHoldings per_thread;
     thread_local std::vector<std::unique_ptr<RunHoldings>> nested;
     RunHoldings* h = &per_thread;
-    if (!h->reservations.empty() || !h->locks.empty()) {
+    if (!h->reservations.empty() || !h->locks.empty() || !h->copied.empty()) {
       nested.push_back(std::make_unique<RunHoldings>());  // a run inside a helper of another run
       h = nested.back().get();
     }

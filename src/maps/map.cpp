@@ -452,6 +452,13 @@ long Map::peek(void*) {
 long Map::for_each(const std::function<long(const MapElement&)>&) {
   return -EINVAL;
 }
+void* Map::prog_lookup_copy(const void* key, const void*) {
+  return prog_lookup(key);
+}
+void Map::prog_run_end(const void*) {}
+long Map::perf_output(uint64_t, const void*, uint64_t) {
+  return -EINVAL;
+}
 
 std::vector<std::vector<uint8_t>> Map::export_items() const {
   return {};

@@ -214,7 +214,10 @@ long output(Map& map, uint64_t flags, const void* data, uint64_t size) {
   if (map.type() != MapType::kPerfEventArray) {
     return -EINVAL;
   }
-  return static_cast<PerfEventArray&>(map).output(flags, data, size);
+  if (auto* own = dynamic_cast<PerfEventArray*>(&map)) {
+    return own->output(flags, data, size);
+  }
+  return map.perf_output(flags, data, size);
 }
 
 }  // namespace perfbuf
@@ -243,7 +246,12 @@ Result<std::unique_ptr<PerfBufferConsumer>> PerfBufferConsumer::create(std::shar
     return make_error(ErrorCode::kInvalidArgument, "a perf buffer consumer needs a perf_event_array map");
   }
   auto impl = std::make_unique<Impl>();
-  impl->pa = static_cast<PerfEventArray*>(map.get());
+  impl->pa = dynamic_cast<PerfEventArray*>(map.get());
+  if (impl->pa == nullptr) {
+    return make_error(ErrorCode::kUnsupported,
+                      "perf_event_array map '" + map->spec().name +
+                          "' is a kernel map: read it with a kernel perf buffer (libbpf perf_buffer__new on its fd)");
+  }
   impl->map = std::move(map);
   BPFRT_TRY(impl->pa->notifier().consumer_fd());
   // Open every slot, as libbpf's perf_buffer__new puts a perf event in each CPU's slot.

@@ -74,6 +74,12 @@ expect_output diff_no_kernel "no differences (2 engines compared)" "$BPFRT" diff
 if [ "$(id -u)" = 0 ]; then
   expect_output example_kernel "retval: 0x1 (1)" "$BPFRT" run "$EXAMPLE" --target kernel --data-in "$PKT" --set blocked_udp_port=53
   expect_output diff_kernel "no differences (3 engines compared)" "$BPFRT" diff "$EXAMPLE" --data-in "$PKT" --set blocked_udp_port=53
+  # --target shared: the kernel's 2 runs and bpfrt's 2 (JIT, on the kernel's maps) count in the same hash map.
+  for engine in interp jit; do
+    expect_output "shared_$engine" "key: 2a 00 00 00  value: 04 00 00 00 00 00 00 00" "$BPFRT" run \
+      "$CORPUS/shared_kinds.bpf.o" --target shared --engine $engine --data-in "$PKT" --repeat 2 --show-maps
+  done
+  expect_error shared_refused "kernel map 'lengths' (queue" "$BPFRT" run "$CORPUS/map_queue_stack.bpf.o" --target shared --data-in "$PKT"
 else
   expect_error kernel_privilege "needs CAP_BPF" "$BPFRT" run "$EXAMPLE" --target kernel --data-in "$PKT"
 fi

@@ -313,6 +313,45 @@ int diff_command(const DiffArgs& args) {
   return 0;
 }
 
+// --target shared: the program loaded into the kernel (private maps) and into bpfrt on the kernel's
+// maps (make_kernel_map: bpf() underneath); the kernel's run, then bpfrt's, update the same maps.
+void run_shared(const ObjectRunArgs& args, const ObjectArgument& a, const ObjectProgram& p, const Object& obj) {
+  KernelLoadOptions ko;
+  ko.btf_path = args.btf;
+  ko.programs = {p.name};
+  ko.initial_values = &obj;
+  const KernelObject k = unwrap(KernelObject::load(a.path, ko));
+  RegistryOptions ro;
+  ro.name = "";
+  auto rt = unwrap(Runtime::open(ro));
+  ObjectLoadOptions options;
+  options.programs = {p.name};
+  options.verify = !args.no_verify;
+  auto loaded = load_object_with_kernel_maps(*rt, obj, k, options);
+  if (!loaded) {
+    fail(loaded.error());
+  }
+  const LoadedProgram* lp = loaded->find_program(p.name);
+  const TestRunInput input = read_input(args.data_in, args.ctx_in, args.repeat);
+  const EngineKind kind = unwrap(parse_engine_kind(args.engine));
+  std::cout << "kernel:\n";
+  print_output(unwrap(k.test_run(p.name, input)), p.type, args.repeat);
+  std::cout << fmt::format("bpfrt ({}) on the kernel's maps:\n", engine_kind_name(kind));
+  const TestRunOutput out = unwrap(run_loaded_program(*rt, obj, *lp, kind, input, !args.no_verify));
+  print_output(out, p.type, args.repeat);
+  write_data_out(args.data_out, out);
+  if (args.show_maps) {
+    for (uint32_t i : p.used_maps) {
+      const KernelMapInfo* km = k.find_map(obj.maps()[i].name);
+      if (km == nullptr) {
+        continue;
+      }
+      std::cout << fmt::format("map {} ({}, kernel):\n", obj.maps()[i].name, map_type_name(km->spec.type));
+      print_contents(unwrap(read_kernel_map_contents(*km)));
+    }
+  }
+}
+
 }  // namespace
 
 void run_object_command(const ObjectRunArgs& args) {
@@ -322,6 +361,10 @@ void run_object_command(const ObjectRunArgs& args) {
   const ObjectProgram& p = *select_programs(obj, a, true).front();
   if (args.target == "kernel") {
     run_in_kernel(args, a, p, obj);
+    return;
+  }
+  if (args.target == "shared") {
+    run_shared(args, a, p, obj);
     return;
   }
   if (args.no_verify) {

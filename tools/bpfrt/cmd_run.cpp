@@ -95,8 +95,10 @@ void register_run_command(CLI::App& app) {
   run->add_option("--btf", args->object.btf, "object programs: resolve CO-RE against this BTF file");
   run->add_option("--registry", args->object.registry,
                   "object programs: use (and load the object into) this registry's maps; default: private maps");
-  run->add_option("--target", args->object.target, "object programs: bpfrt (default) or kernel (BPF_PROG_TEST_RUN)")
-      ->check(CLI::IsMember({"bpfrt", "kernel"}));
+  run->add_option("--target", args->object.target,
+                  "object programs: bpfrt (default), kernel (BPF_PROG_TEST_RUN), or shared (the kernel's run, then "
+                  "bpfrt's on the kernel's maps)")
+      ->check(CLI::IsMember({"bpfrt", "kernel", "shared"}));
   run->add_option("--set", args->object.sets, "object programs: set a global variable before load: NAME=VALUE");
   run->add_flag("--show-maps", args->object.show_maps, "object programs: print the maps the program uses afterwards");
   run->add_option("--type", args->type, "program type to verify it as (default raw: the memory is the context)");

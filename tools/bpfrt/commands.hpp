@@ -28,7 +28,7 @@ struct ObjectRunArgs {
   uint32_t repeat = 1;
   uint64_t budget = 0;
   std::string registry;          // empty: a private registry for this run (cmd_load.cpp)
-  std::string target = "bpfrt";  // or "kernel"
+  std::string target = "bpfrt";  // or "kernel", "shared"
   bool no_verify = false;
   bool show_maps = false;         // print the maps the program uses after the run
   std::vector<std::string> sets;  // --set NAME=VALUE: globals set before load
