@@ -206,8 +206,8 @@ class Map {
   // Address of the value of a single-element array plus `offset` (lddw map_value), or an error.
   virtual Result<uint64_t> direct_value_address(uint32_t offset);
   // How an engine may run bpf_map_lookup_elem on this map without the helper (its `replaces` left
-  // null for the caller to fill): by default a direct call of prog_lookup; plain arrays describe their
-  // value layout so the lookup can be inlined.
+  // null for the caller to fill): by default a direct call of prog_lookup, none for maps that copy
+  // values (copies_values); plain arrays describe their value layout so the lookup can be inlined.
   virtual MapLookupShortcut lookup_shortcut();
 
   MapHost* host() const { return host_; }

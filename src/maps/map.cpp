@@ -428,6 +428,9 @@ void* Map::prog_lookup(const void*) {
 
 MapLookupShortcut Map::lookup_shortcut() {
   MapLookupShortcut s;
+  if (copies_values()) {
+    return s;  // lookups need the run's holdings (prog_lookup_copy): only the helper has them
+  }
   s.kind = MapLookupShortcut::Kind::kCall;
   s.key_size = spec_.key_size;
   s.lookup = [](void* map, const void* key) { return static_cast<Map*>(map)->prog_lookup(key); };
