@@ -21,7 +21,7 @@ TEST(JitAnalysis, BlocksAndCounts) {
       "f: add %r0, 1\n"    // 6  block 6
       "exit\n");           // 7
   const ProgramAnalysis a = analyze_program(p);
-  EXPECT_EQ(a.leader, (std::vector<bool>{true, false, true, false, false, true, true, false}));
+  EXPECT_EQ(std::vector<uint8_t>(a.leader.begin(), a.leader.end()), (std::vector<uint8_t>{1, 0, 1, 0, 0, 1, 1, 0}));
   EXPECT_EQ(a.block_insns[0], 2u);
   EXPECT_EQ(a.block_insns[2], 2u);
   EXPECT_EQ(a.block_insns[5], 1u);

@@ -226,38 +226,42 @@ bool ends_block(Form form) {
   }
 }
 
-ProgramAnalysis analyze_program(const Program& program) {
+ProgramAnalysis analyze_program(const Program& program, std::pmr::memory_resource* mem) {
   const size_t n = program.size();
-  ProgramAnalysis a;
-  a.leader.assign(n, false);
+  ProgramAnalysis a(mem);
+  a.leader.assign(n, 0);
   a.block_insns.assign(n, 0);
-  a.call_target.assign(n, false);
+  a.call_target.assign(n, 0);
   a.base.assign(n, PointerFact{});
-  a.leader[0] = true;
+  a.reads.assign(n, 0);
+  a.writes.assign(n, 0);
+  a.leader[0] = 1;
   for (size_t i = 0; i < n; i = next_slot(program, i)) {
     const Form form = program.op_at(i)->form;
     if (form == Form::kJa || form == Form::kJa32 || form == Form::kJmpImm || form == Form::kJmpReg ||
         form == Form::kCallLocal) {
-      a.leader[target_of(program, i)] = true;
+      a.leader[target_of(program, i)] = 1;
     }
     if (form == Form::kCallLocal) {
-      a.call_target[target_of(program, i)] = true;
+      a.call_target[target_of(program, i)] = 1;
       a.has_local_calls = true;
     }
     if (form == Form::kLddw && program[i].src == static_cast<uint8_t>(LddwSrc::kFunc)) {
       // The engine refuses targets outside the program before compiling.
       const size_t target = target_of_func(program, i);
-      a.leader[target] = true;
-      a.call_target[target] = true;
+      a.leader[target] = 1;
+      a.call_target[target] = 1;
       a.callback_targets.push_back(static_cast<uint32_t>(target));
     }
     a.has_helper_calls |= form == Form::kCallHelper || form == Form::kCallx;
     a.has_callx |= form == Form::kCallx;
     a.has_packet_loads |= form == Form::kLdAbs || form == Form::kLdInd;
-    a.regs_read |= registers_read(*program.op_at(i), program[i]);
-    a.regs_written |= registers_written(*program.op_at(i), program[i]);
+    a.reads[i] = static_cast<uint16_t>(registers_read(*program.op_at(i), program[i]));
+    a.writes[i] = static_cast<uint16_t>(registers_written(*program.op_at(i), program[i]));
+    a.regs_read |= a.reads[i];
+    a.regs_written |= a.writes[i];
     if (ends_block(form) && i + 1 < n) {
-      a.leader[i + 1] = true;
+      a.leader[i + 1] = 1;
     }
   }
 
@@ -268,8 +272,9 @@ ProgramAnalysis analyze_program(const Program& program) {
   struct Block {
     size_t first, last;
   };
-  std::vector<Block> blocks;
-  std::vector<uint32_t> block_at(n, UINT32_MAX);  // leader slot -> block
+  std::pmr::vector<Block> blocks(mem);
+  blocks.reserve(static_cast<size_t>(std::count(a.leader.begin(), a.leader.end(), uint8_t{1})));
+  std::pmr::vector<uint32_t> block_at(n, UINT32_MAX, mem);  // leader slot -> block
   for (size_t i = 0; i < n;) {
     size_t j = i;
     uint32_t count = 0;
@@ -289,31 +294,40 @@ ProgramAnalysis analyze_program(const Program& program) {
 
   // Forward dataflow to a fixpoint; blocks never reached keep no facts (and so no dropped checks).
   // Alongside the pointer facts: which registers every path has written (a must-analysis).
+  // The pending block with the lowest index goes first, so a program without backward jumps visits
+  // every block once, after all its predecessors. Each visit records the facts of the block's
+  // accesses; a block's in-state only changes before it is queued again, so its last visit records
+  // the fixpoint's facts.
   struct State {
     RegisterFacts facts;
     uint32_t defined;
     bool operator==(const State&) const = default;
   };
-  std::vector<State> in(blocks.size());
-  std::vector<bool> reached(blocks.size(), false);
-  std::vector<uint32_t> work;
+  std::pmr::vector<State> in(blocks.size(), mem);
+  std::pmr::vector<uint8_t> reached(blocks.size(), 0, mem);
+  std::pmr::vector<uint8_t> pending(blocks.size(), 0, mem);
+  std::pmr::vector<uint32_t> unwritten(blocks.size(), 0, mem);  // per block: registers read before written
+  size_t cursor = blocks.size();                      // no pending block below this one
   auto merge_into = [&](size_t slot, const State& state) {
     const uint32_t b = block_at[slot];
-    if (!reached[b]) {
-      reached[b] = true;
+    if (reached[b] == 0) {
+      reached[b] = 1;
       in[b] = state;
-      work.push_back(b);
-      return;
-    }
-    State joined;
-    for (int r = 0; r < kNumRegisters; ++r) {
-      joined.facts[r] = join(in[b].facts[r], state.facts[r]);
-    }
-    joined.defined = in[b].defined & state.defined;
-    if (joined != in[b]) {
+    } else if (state == in[b]) {
+      return;  // e.g. both edges of a conditional jump to the next instruction
+    } else {
+      State joined;
+      for (int r = 0; r < kNumRegisters; ++r) {
+        joined.facts[r] = join(in[b].facts[r], state.facts[r]);
+      }
+      joined.defined = in[b].defined & state.defined;
+      if (joined == in[b]) {
+        return;
+      }
       in[b] = joined;
-      work.push_back(b);
     }
+    pending[b] = 1;
+    cursor = std::min<size_t>(cursor, b);
   };
   // r1, r2 and r10 hold the context, its length and the stack top; a local call's target is entered
   // with whatever its callers left, so nothing is taken as written there but r10.
@@ -323,21 +337,34 @@ ProgramAnalysis analyze_program(const Program& program) {
       merge_into(i, State{entry_facts(false), bit(kFramePointer)});
     }
   }
-  auto step = [&](size_t j, State& st) {
-    transfer(program, j, st.facts);
-    st.defined |= registers_written(*program.op_at(j), program[j]);
-  };
-  while (!work.empty()) {
-    const uint32_t b = work.back();
-    work.pop_back();
+  while (cursor < blocks.size()) {
+    const size_t b = cursor;
+    if (pending[b] == 0) {
+      ++cursor;
+      continue;
+    }
+    pending[b] = 0;
     State s = in[b];
+    uint32_t reads_before_writes = 0;
     size_t j = blocks[b].first;
     for (;; j = next_slot(program, j)) {
-      step(j, s);
+      const OpInfo& info = *program.op_at(j);
+      const Instruction& insn = program[j];
+      if (info.form == Form::kLoad) {
+        a.base[j] = s.facts[insn.src];
+      } else if (info.form == Form::kStoreImm || info.form == Form::kStoreReg || info.form == Form::kAtomic) {
+        a.base[j] = s.facts[insn.dst];
+      } else if (info.form == Form::kCallHelper) {
+        a.base[j] = s.facts[2];  // the key of a map lookup
+      }
+      reads_before_writes |= a.reads[j] & ~s.defined;
+      transfer(program, j, s.facts);
+      s.defined |= a.writes[j];
       if (j == blocks[b].last) {
         break;
       }
     }
+    unwritten[b] = reads_before_writes;
     const Form form = program.op_at(j)->form;
     if (form == Form::kJa || form == Form::kJa32 || form == Form::kJmpImm || form == Form::kJmpReg) {
       merge_into(target_of(program, j), s);
@@ -346,27 +373,8 @@ ProgramAnalysis analyze_program(const Program& program) {
       merge_into(next_slot(program, j), s);
     }
   }
-
   for (size_t b = 0; b < blocks.size(); ++b) {
-    if (!reached[b]) {
-      continue;
-    }
-    State s = in[b];
-    for (size_t j = blocks[b].first;; j = next_slot(program, j)) {
-      const Form form = program.op_at(j)->form;
-      if (form == Form::kLoad) {
-        a.base[j] = s.facts[program[j].src];
-      } else if (form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
-        a.base[j] = s.facts[program[j].dst];
-      } else if (form == Form::kCallHelper) {
-        a.base[j] = s.facts[2];  // the key of a map lookup
-      }
-      a.unwritten_reads |= registers_read(*program.op_at(j), program[j]) & ~s.defined;
-      step(j, s);
-      if (j == blocks[b].last) {
-        break;
-      }
-    }
+    a.unwritten_reads |= unwritten[b];
   }
   return a;
 }

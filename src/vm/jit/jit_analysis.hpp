@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory_resource>
 #include <vector>
 
 #include "bpfrt/isa.hpp"
@@ -31,16 +32,23 @@ struct PointerFact {
 
 using RegisterFacts = std::array<PointerFact, kNumRegisters>;
 
+// Its tables come from the memory resource analyze_program is given (a CompileArena's).
 struct ProgramAnalysis {
-  std::vector<bool> leader;           // per slot: a basic block starts here
-  std::vector<uint32_t> block_insns;  // at leaders: instructions (not slots) up to the block's end
-  std::vector<bool> call_target;      // per slot: a local call enters here
+  explicit ProgramAnalysis(std::pmr::memory_resource* mem)
+      : leader(mem), block_insns(mem), call_target(mem), callback_targets(mem), base(mem), reads(mem), writes(mem) {}
+
+  std::pmr::vector<uint8_t> leader;           // per slot: a basic block starts here
+  std::pmr::vector<uint32_t> block_insns;  // at leaders: instructions (not slots) up to the block's end
+  std::pmr::vector<uint8_t> call_target;      // per slot: a local call enters here
   bool has_local_calls = false;
   // Subprograms an `lddw func` names (callbacks for bpf_loop & co.): block leaders entered like local
   // calls, through the callback entry. Sorted, without duplicates.
-  std::vector<uint32_t> callback_targets;
+  std::pmr::vector<uint32_t> callback_targets;
   // per slot: the base register of a load, store or atomic; r2 (a map lookup's key) at a helper call
-  std::vector<PointerFact> base;
+  std::pmr::vector<PointerFact> base;
+  // per slot: the registers the instruction reads and writes (registers_read / registers_written)
+  std::pmr::vector<uint16_t> reads;
+  std::pmr::vector<uint16_t> writes;
   uint32_t regs_read = 0;         // bit per BPF register some instruction reads
   uint32_t regs_written = 0;      // bit per BPF register some instruction writes
   uint32_t unwritten_reads = 0;   // registers some path reads before writing them (they start at 0)
@@ -49,7 +57,8 @@ struct ProgramAnalysis {
   bool has_packet_loads = false;  // ldabs, ldind
 };
 
-[[nodiscard]] ProgramAnalysis analyze_program(const Program& program);
+[[nodiscard]] ProgramAnalysis analyze_program(const Program& program,
+                                              std::pmr::memory_resource* mem = std::pmr::get_default_resource());
 
 // True if the instruction ends a basic block (jumps, calls, exit).
 bool ends_block(Form form);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <utility>
 #include <vector>
 
@@ -17,23 +18,28 @@
 
 namespace bpfrt {
 
+// Its per-slot tables come from the memory resource it is built with (a CompileArena's).
 struct JitInput {
+  explicit JitInput(std::pmr::memory_resource* mem)
+      : lddw_values(mem), helper_fns(mem), calls_back(mem), map_shortcuts(mem), resource(mem) {}
+
   const Program* program = nullptr;
   const EngineOptions* options = nullptr;
-  std::vector<uint64_t> lddw_values;  // per slot: the constant an lddw loads (resolved pseudo sources)
-  std::vector<HelperFn> helper_fns;   // per slot: the function a `call imm` reaches
+  std::pmr::vector<uint64_t> lddw_values;  // per slot: the constant an lddw loads (resolved pseudo sources)
+  std::pmr::vector<HelperFn> helper_fns;   // per slot: the function a `call imm` reaches
   // per slot: a helper call (or callx) that may call back into the program (RunContext::call_function);
   // empty when none does.
-  std::vector<bool> calls_back;
+  std::pmr::vector<bool> calls_back;
   // per lddw slot of a map (map_fd, map_idx): how a bpf_map_lookup_elem on it may skip the helper
   // (EngineOptions::map_lookup_shortcut); empty when nothing describes maps.
-  std::vector<MapLookupShortcut> map_shortcuts;
+  std::pmr::vector<MapLookupShortcut> map_shortcuts;
   // callx fast path: helper functions by id for ids below the table size (null where none).
   const HelperFn* callx_table = nullptr;
   size_t callx_table_size = 0;
   // Called by the code when a direct run (args = null) ends abnormally.
   void (*direct_fault)(const JitState* state, const void* engine) = nullptr;
   const void* engine = nullptr;  // the Engine, for region checks, callx lookups and direct_fault
+  std::pmr::memory_resource* resource;  // for compile_jit's own tables
 };
 
 struct JitCompileOptions {

@@ -120,7 +120,7 @@ const MapLookupShortcut* Emitter::map_lookup_shortcut(size_t call) const {
   const MapLookupShortcut* found = nullptr;
   for (size_t j = leader; j < call; j += program_.op_at(j)->form == Form::kLddw ? 2 : 1) {
     const OpInfo& info = *program_.op_at(j);
-    if ((registers_written(info, program_[j]) & (1u << 1)) != 0) {
+    if ((analysis_.writes[j] & (1u << 1)) != 0) {
       found = info.form == Form::kLddw && j < input_.map_shortcuts.size() ? &input_.map_shortcuts[j] : nullptr;
     }
   }

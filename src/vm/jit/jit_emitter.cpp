@@ -300,11 +300,15 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       budgeted_(input.options->instruction_budget != 0),
       has_regions_(!input.options->regions.empty()),
       bpf_regs_{rax, rdi, rsi, rdx, rcx, r8, rbx, r13, r14, r15, rbp},
-      block_pos_(program_.size(), kUnbound),
-      slow_pos_(program_.size(), kUnbound),
-      needs_slow_copy_(program_.size(), budgeted_),
-      merged_(program_.size(), false),
-      checks_(program_.size(), Check::kNone) {
+      block_pos_(program_.size(), kUnbound, input.resource),
+      slow_pos_(program_.size(), kUnbound, input.resource),
+      slow_blocks_(input.resource),
+      merged_(program_.size(), 0, input.resource),
+      checks_(program_.size(), Check::kNone, input.resource),
+      stub_pos_(input.resource),
+      fixups_(input.resource),
+      stubs_(input.resource),
+      shortcuts_(input.resource) {
   setDefaultJmpNEAR(true);
   std::fill(std::begin(exit_pos_), std::end(exit_pos_), kUnbound);
   std::fill(std::begin(routine_pos_), std::end(routine_pos_), kUnbound);
@@ -312,6 +316,10 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
   bool ctx_first = false;
   bool stack_first = false;
   bool any_atomic = false;
+  // Map lookups that skip the helper; the code needs a RunContext only if some helper is still called.
+  shortcuts_.assign(program_.size(), nullptr);
+  helper_calls_ = analysis.has_callx;
+  bool lookup_calls = false;
   for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
     const Form form = program_.op_at(i)->form;
     any_atomic |= form == Form::kAtomic;
@@ -321,14 +329,7 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       any_checks |= check != Check::kNone;
       ctx_first |= check == Check::kCtxFirst;
       stack_first |= check == Check::kStackFirst;
-    }
-  }
-  // Map lookups that skip the helper; the code needs a RunContext only if some helper is still called.
-  shortcuts_.assign(program_.size(), nullptr);
-  helper_calls_ = analysis.has_callx;
-  bool lookup_calls = false;
-  for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
-    if (program_.op_at(i)->form == Form::kCallHelper) {
+    } else if (form == Form::kCallHelper) {
       shortcuts_[i] = map_lookup_shortcut(i);
       helper_calls_ |= shortcuts_[i] == nullptr;
       lookup_calls |= shortcuts_[i] != nullptr && shortcuts_[i]->kind == MapLookupShortcut::Kind::kCall;
@@ -381,6 +382,7 @@ void Emitter::emit_program() {
     if (analysis_.leader[i]) {
       bind(Ref::block(i));
       if (budgeted_) {
+        slow_blocks_.push_back(static_cast<uint32_t>(i));  // the refill stub resumes in the slow copy
         // sub [budget], n; jb refill  -- the whole block is paid for up front
         const uint32_t n = analysis_.block_insns[i];
         sub(qword[r12 + jit_off::kBudget], n);
@@ -776,31 +778,25 @@ void Emitter::emit_common_exits() {
 // exhaustion happen at exactly the instruction where the interpreter has them.
 void Emitter::emit_slow_copies() {
   slow_copy_ = true;
-  for (size_t block = 0; block < program_.size();) {
-    size_t j = block;
+  for (const uint32_t block : slow_blocks_) {
+    bind(Ref::slow(block));
     const uint32_t count = analysis_.block_insns[block];
-    for (uint32_t k = 1; k < count; ++k) {
-      j = next_slot(program_, j);
+    size_t j = block;
+    for (uint32_t k = 0; k < count; ++k) {
+      if (k != 0) {
+        j = next_slot(program_, j);
+      }
+      if (budgeted_) {
+        sub(qword[r12 + jit_off::kBudget], 1);
+        jump(Cc::kB, fault_stub(j, Exit::kBudget));
+      }
+      emit_insn(j);
     }
     const size_t next = next_slot(program_, j);
-    if (needs_slow_copy_[block]) {
-      bind(Ref::slow(block));
-      for (size_t i = block;; i = next_slot(program_, i)) {
-        if (budgeted_) {
-          sub(qword[r12 + jit_off::kBudget], 1);
-          jump(Cc::kB, fault_stub(i, Exit::kBudget));
-        }
-        emit_insn(i);
-        if (i == j) {
-          break;
-        }
-      }
-      const Form last = program_.op_at(j)->form;
-      if (last != Form::kJa && last != Form::kJa32 && last != Form::kExit && next < program_.size()) {
-        jump(Ref::block(next));
-      }
+    const Form last = program_.op_at(j)->form;
+    if (last != Form::kJa && last != Form::kJa32 && last != Form::kExit && next < program_.size()) {
+      jump(Ref::block(next));
     }
-    block = next;
   }
   slow_copy_ = false;
 }
@@ -835,7 +831,7 @@ void Emitter::emit_merged_checks(size_t block) {
           visit(i, base, insn.offset, access_size(info));
         }
       }
-      written |= registers_written(info, insn);
+      written |= analysis_.writes[i];
       i = next_slot(program_, i);
     }
   };
@@ -861,7 +857,9 @@ void Emitter::emit_merged_checks(size_t block) {
       continue;
     }
     if (!target) {
-      needs_slow_copy_[block] = true;
+      if (!budgeted_) {
+        slow_blocks_.push_back(static_cast<uint32_t>(block));  // budgeted: every block has one already
+      }
       // A budgeted block has already paid for itself: give it back before the slow copy.
       target = budgeted_ ? add_stub(Stub{.kind = Stub::Kind::kBudgetRefill,
                                          .insn = static_cast<uint32_t>(block),
@@ -902,7 +900,7 @@ void Emitter::emit_merged_checks(size_t block) {
     for_each_candidate([&](size_t i, int base, int16_t, int) {
       for (size_t k = 0; k < group_count; ++k) {
         if (groups[k].members >= 2 && groups[k].base == base && groups[k].check == checks_[i]) {
-          merged_[i] = true;
+          merged_[i] = 1;
         }
       }
     });
@@ -940,7 +938,7 @@ Result<JitCode> compile_jit(const JitInput& input, const JitCompileOptions& opti
     return make_error(ErrorCode::kUnsupported,
                       fmt::format("program of {} instructions is too large for the JIT", input.program->size()));
   }
-  const ProgramAnalysis analysis = analyze_program(*input.program);
+  const ProgramAnalysis analysis = analyze_program(*input.program, input.resource);
   try {
     Emitter emitter(input, analysis, options);
     emitter.emit_program();

@@ -217,14 +217,14 @@ class Emitter : public Xbyak::CodeGenerator {
   const bool has_regions_;
   const Xbyak::Reg64 bpf_regs_[kNumRegisters];
 
-  std::vector<uint32_t> block_pos_;  // per slot: code offset of the block starting there
+  std::pmr::vector<uint32_t> block_pos_;  // per slot: code offset of the block starting there
   // per slot: the block's slow copy, which checks every access on its own and, in budgeted programs,
   // pays for one instruction at a time. Entered when a block-wide check or the budget falls short.
-  std::vector<uint32_t> slow_pos_;
-  std::vector<bool> needs_slow_copy_;  // per slot (block)
-  std::vector<bool> merged_;           // per slot: an access covered by its block's merged check
-  std::vector<Check> checks_;          // per slot: check_kind of each load, store and atomic
-  std::vector<uint32_t> stub_pos_;     // per stub
+  std::pmr::vector<uint32_t> slow_pos_;
+  std::pmr::vector<uint32_t> slow_blocks_;  // blocks with a slow copy, in program order
+  std::pmr::vector<uint8_t> merged_;           // per slot: an access covered by its block's merged check
+  std::pmr::vector<Check> checks_;          // per slot: check_kind of each load, store and atomic
+  std::pmr::vector<uint32_t> stub_pos_;     // per stub
   uint32_t exit_pos_[static_cast<int>(Exit::kCount)];
   uint32_t routine_pos_[32];           // access_check routines by access_routine_key
   uint32_t used_access_routines_ = 0;  // bit per routine key
@@ -232,8 +232,8 @@ class Emitter : public Xbyak::CodeGenerator {
     uint32_t at;  // offset of the rel32 field
     Ref target;
   };
-  std::vector<Fixup> fixups_;
-  std::vector<Stub> stubs_;
+  std::pmr::vector<Fixup> fixups_;
+  std::pmr::vector<Stub> stubs_;
   std::vector<Xbyak::Reg64> saved_;  // callee-saved registers the prologue pushes, in order
   int stack_pad_ = 0;                // bytes below the pushes that keep rsp 16-byte aligned
   bool uses_frame_ = false;          // rbp (BPF r10) is set up
@@ -243,7 +243,7 @@ class Emitter : public Xbyak::CodeGenerator {
   bool frames_ = false;
   bool callbacks_ = false;  // the program calls helpers that may run callbacks
   // per slot: the map lookup a helper call is replaced by (null: the helper is called)
-  std::vector<const MapLookupShortcut*> shortcuts_;
+  std::pmr::vector<const MapLookupShortcut*> shortcuts_;
   bool helper_calls_ = false;  // some helper is really called (callx, or a call not replaced)
   uint32_t callback_entry_ = kUnbound;
   std::vector<JitFrameLayout> frame_layouts_;

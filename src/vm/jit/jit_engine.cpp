@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "vm/fault.hpp"
+#include "vm/jit/jit_arena.hpp"
 #include "vm/jit_factory.hpp"
 
 namespace bpfrt {
@@ -44,7 +45,8 @@ Result<std::unique_ptr<JitEngine>> JitEngine::create(Program program, EngineOpti
 // with its messages, then generates the code.
 Status JitEngine::compile(const JitCompileOptions& compile_options) {
   const Program& prog = program_;
-  JitInput input;
+  CompileArena arena;
+  JitInput input(arena.resource());
   input.program = &prog;
   input.options = &options_;
   input.lddw_values.assign(prog.size(), 0);
