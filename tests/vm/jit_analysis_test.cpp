@@ -2,7 +2,11 @@
 // stack-pointer facts that let accesses skip their checks (which must never be wrong).
 #include "vm/jit/jit_analysis.hpp"
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
+
+#include "isa/test_vector.hpp"
 
 #include "test_util.hpp"
 
@@ -114,6 +118,35 @@ TEST(JitAnalysis, ContextPointerFacts) {
   EXPECT_TRUE(a.has_local_calls);
   EXPECT_FALSE(a.has_helper_calls);
   EXPECT_EQ(a.regs_read, 0b1111u);  // r0 (exit), r1, r2, r3
+}
+
+// The analysis looks each operation's register use up in a table built from registers_read and
+// registers_written: over every conformance vector (every operation, many register choices) the
+// per-slot masks must be exactly what the two functions say.
+TEST(JitAnalysis, RegisterMasksMatchTheFunctionsOnEveryVector) {
+  size_t programs = 0;
+  size_t insns = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::shared_dir() + "/conformance/tests")) {
+    auto vector = load_test_vector(entry.path().string());
+    ASSERT_TRUE(vector.ok()) << entry.path();
+    auto program = vector->program();
+    if (!program) {
+      continue;  // vectors that expect an error
+    }
+    const ProgramAnalysis a = analyze_program(*program);
+    for (size_t i = 0; i < program->size(); ++i) {
+      const OpInfo* info = program->op_at(i);
+      if (info == nullptr) {
+        continue;
+      }
+      ASSERT_EQ(a.reads[i], registers_read(*info, (*program)[i])) << entry.path() << " slot " << i;
+      ASSERT_EQ(a.writes[i], registers_written(*info, (*program)[i])) << entry.path() << " slot " << i;
+      ++insns;
+    }
+    ++programs;
+  }
+  EXPECT_GT(programs, 300u);
+  EXPECT_GT(insns, 2000u);
 }
 
 }  // namespace

@@ -112,8 +112,9 @@ void transfer(const Program& program, size_t i, RegisterFacts& s) {
   }
 }
 
+// The slot after the instruction at i: an lddw's second slot has no op of its own.
 size_t next_slot(const Program& program, size_t i) {
-  return i + (program.op_at(i)->form == Form::kLddw ? 2 : 1);
+  return i + 1 < program.size() && program.op_at(i + 1) == nullptr ? i + 2 : i + 1;
 }
 
 // The slot a jump or local call at i lands on.
@@ -144,6 +145,35 @@ uint32_t bit(int reg) {
 }
 
 constexpr uint32_t kArgRegs = 0b111110;
+
+// Per operation, what registers_read / registers_written compute, as "dst and/or src, plus these
+// fixed registers", so the analysis looks it up instead of branching per instruction.
+struct RegisterUse {
+  uint16_t read_fixed = 0;
+  uint16_t write_fixed = 0;
+  bool read_dst = false, read_src = false, write_dst = false, write_src = false;
+};
+
+RegisterUse register_use_of(const OpInfo& info);
+
+const std::array<RegisterUse, kNumOps>& register_use_table() {
+  static const std::array<RegisterUse, kNumOps> table = [] {
+    std::array<RegisterUse, kNumOps> t{};
+    for (int o = 0; o < kNumOps; ++o) {
+      t[static_cast<size_t>(o)] = register_use_of(op_info(static_cast<Op>(o)));
+    }
+    return t;
+  }();
+  return table;
+}
+
+uint32_t reads_of(const RegisterUse& u, const Instruction& insn) {
+  return u.read_fixed | (u.read_dst ? bit(insn.dst) : 0) | (u.read_src ? bit(insn.src) : 0);
+}
+
+uint32_t writes_of(const RegisterUse& u, const Instruction& insn) {
+  return u.write_fixed | (u.write_dst ? bit(insn.dst) : 0) | (u.write_src ? bit(insn.src) : 0);
+}
 
 }  // namespace
 
@@ -209,6 +239,33 @@ uint32_t registers_written(const OpInfo& info, const Instruction& insn) {
   }
 }
 
+namespace {
+
+// Evaluates the two functions on the operation with dst = r7 and src = r8, registers no fixed mask
+// contains (the fixed ones are r0 and the argument registers r1-r5).
+RegisterUse register_use_of(const OpInfo& info) {
+  Instruction insn;
+  insn.opcode = info.opcode;
+  insn.dst = 7;
+  insn.src = 8;
+  if (info.disc == Disc::kImm) {
+    insn.imm = info.disc_value;  // atomics: which operation, and whether it fetches
+  }
+  const uint32_t mine = bit(7) | bit(8);
+  const uint32_t r = registers_read(info, insn);
+  const uint32_t w = registers_written(info, insn);
+  RegisterUse u;
+  u.read_fixed = static_cast<uint16_t>(r & ~mine);
+  u.write_fixed = static_cast<uint16_t>(w & ~mine);
+  u.read_dst = (r & bit(7)) != 0;
+  u.read_src = (r & bit(8)) != 0;
+  u.write_dst = (w & bit(7)) != 0;
+  u.write_src = (w & bit(8)) != 0;
+  return u;
+}
+
+}  // namespace
+
 bool ends_block(Form form) {
   switch (form) {
     case Form::kJa:
@@ -236,39 +293,61 @@ ProgramAnalysis analyze_program(const Program& program, std::pmr::memory_resourc
   a.reads.assign(n, 0);
   a.writes.assign(n, 0);
   a.leader[0] = 1;
+  const std::array<RegisterUse, kNumOps>& uses = register_use_table();
+  // Accumulated in locals: stores into the tables would otherwise force them back to memory.
+  uint32_t regs_read = 0;
+  uint32_t regs_written = 0;
+  bool local_calls = false;
+  bool helper_calls = false;
+  bool callx = false;
+  bool packet_loads = false;
+  uint8_t* const leader = a.leader.data();
+  uint8_t* const call_target = a.call_target.data();
   for (size_t i = 0; i < n; i = next_slot(program, i)) {
-    const Form form = program.op_at(i)->form;
+    const OpInfo& info = *program.op_at(i);
+    const Instruction& insn = program[i];
+    const Form form = info.form;
     if (form == Form::kJa || form == Form::kJa32 || form == Form::kJmpImm || form == Form::kJmpReg ||
         form == Form::kCallLocal) {
-      a.leader[target_of(program, i)] = 1;
+      leader[target_of(program, i)] = 1;
     }
     if (form == Form::kCallLocal) {
-      a.call_target[target_of(program, i)] = 1;
-      a.has_local_calls = true;
+      call_target[target_of(program, i)] = 1;
+      local_calls = true;
     }
-    if (form == Form::kLddw && program[i].src == static_cast<uint8_t>(LddwSrc::kFunc)) {
+    if (form == Form::kLddw && insn.src == static_cast<uint8_t>(LddwSrc::kFunc)) {
       // The engine refuses targets outside the program before compiling.
       const size_t target = target_of_func(program, i);
-      a.leader[target] = 1;
-      a.call_target[target] = 1;
+      leader[target] = 1;
+      call_target[target] = 1;
       a.callback_targets.push_back(static_cast<uint32_t>(target));
     }
-    a.has_helper_calls |= form == Form::kCallHelper || form == Form::kCallx;
-    a.has_callx |= form == Form::kCallx;
-    a.has_packet_loads |= form == Form::kLdAbs || form == Form::kLdInd;
-    a.reads[i] = static_cast<uint16_t>(registers_read(*program.op_at(i), program[i]));
-    a.writes[i] = static_cast<uint16_t>(registers_written(*program.op_at(i), program[i]));
-    a.regs_read |= a.reads[i];
-    a.regs_written |= a.writes[i];
+    helper_calls |= form == Form::kCallHelper || form == Form::kCallx;
+    callx |= form == Form::kCallx;
+    packet_loads |= form == Form::kLdAbs || form == Form::kLdInd;
+    const RegisterUse& use = uses[static_cast<size_t>(info.id)];
+    const uint32_t reads = reads_of(use, insn);
+    const uint32_t writes = writes_of(use, insn);
+    a.reads[i] = static_cast<uint16_t>(reads);
+    a.writes[i] = static_cast<uint16_t>(writes);
+    regs_read |= reads;
+    regs_written |= writes;
     if (ends_block(form) && i + 1 < n) {
-      a.leader[i + 1] = 1;
+      leader[i + 1] = 1;
     }
   }
+  a.regs_read = regs_read;
+  a.regs_written = regs_written;
+  a.has_local_calls = local_calls;
+  a.has_helper_calls = helper_calls;
+  a.has_callx = callx;
+  a.has_packet_loads = packet_loads;
 
   std::sort(a.callback_targets.begin(), a.callback_targets.end());
   a.callback_targets.erase(std::unique(a.callback_targets.begin(), a.callback_targets.end()), a.callback_targets.end());
 
-  // Block extents: each leader's block runs up to the next leader or a block-ending instruction.
+  // Block extents: each leader's block runs up to the next leader (the slot after a block-ending
+  // instruction is one).
   struct Block {
     size_t first, last;
   };
@@ -281,7 +360,7 @@ ProgramAnalysis analyze_program(const Program& program, std::pmr::memory_resourc
     while (true) {
       ++count;
       const size_t next = next_slot(program, j);
-      if (ends_block(program.op_at(j)->form) || next >= n || a.leader[next]) {
+      if (next >= n || a.leader[next] != 0) {
         break;
       }
       j = next;

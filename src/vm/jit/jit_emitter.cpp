@@ -279,8 +279,9 @@ HeapAllocator& heap_allocator() {
   return allocator;
 }
 
+// The slot after the instruction at i: an lddw's second slot has no op of its own.
 size_t next_slot(const Program& program, size_t i) {
-  return i + (program.op_at(i)->form == Form::kLddw ? 2 : 1);
+  return i + 1 < program.size() && program.op_at(i + 1) == nullptr ? i + 2 : i + 1;
 }
 
 // Stack frames up to this size live in the code's own native frame; larger ones are allocated by
@@ -312,7 +313,6 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
   setDefaultJmpNEAR(true);
   std::fill(std::begin(exit_pos_), std::end(exit_pos_), kUnbound);
   std::fill(std::begin(routine_pos_), std::end(routine_pos_), kUnbound);
-  bool any_checks = false;
   bool ctx_first = false;
   bool stack_first = false;
   bool any_atomic = false;
@@ -326,7 +326,7 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
     if (form == Form::kLoad || form == Form::kStoreImm || form == Form::kStoreReg || form == Form::kAtomic) {
       const Check check = check_kind(i);
       checks_[i] = check;
-      any_checks |= check != Check::kNone;
+      any_checks_ |= check != Check::kNone;
       ctx_first |= check == Check::kCtxFirst;
       stack_first |= check == Check::kStackFirst;
     } else if (form == Form::kCallHelper) {
@@ -369,7 +369,7 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
   direct_ = native_stack_ && !helper_calls_ && !analysis.has_packet_loads && input.direct_fault != nullptr;
   // A direct program that cannot end abnormally (no checked access, no atomic, no local call, no
   // budget) needs no JitState at all: no r12, no state stores, just its frame.
-  lean_ = direct_ && !frames_ && !budgeted_ && !any_checks && !any_atomic && !analysis.has_callx && !lookup_calls;
+  lean_ = direct_ && !frames_ && !budgeted_ && !any_checks_ && !any_atomic && !analysis.has_callx && !lookup_calls;
   if (lean_) {
     saved_.pop_back();                        // r12
     frame_bytes_ = uses_frame_ ? frame_ : 0;  // the code calls nothing: no alignment to keep
@@ -388,7 +388,9 @@ void Emitter::emit_program() {
         sub(qword[r12 + jit_off::kBudget], n);
         jump(Cc::kB, add_stub(Stub{.kind = Stub::Kind::kBudgetRefill, .insn = static_cast<uint32_t>(i), .value = n}));
       }
-      emit_merged_checks(i);
+      if (any_checks_) {
+        emit_merged_checks(i);
+      }
     }
     emit_insn(i);
   }

@@ -223,6 +223,7 @@ class Emitter : public Xbyak::CodeGenerator {
   std::pmr::vector<uint32_t> slow_pos_;
   std::pmr::vector<uint32_t> slow_blocks_;  // blocks with a slow copy, in program order
   std::pmr::vector<uint8_t> merged_;           // per slot: an access covered by its block's merged check
+  bool any_checks_ = false;  // some access has a run-time check
   std::pmr::vector<Check> checks_;          // per slot: check_kind of each load, store and atomic
   std::pmr::vector<uint32_t> stub_pos_;     // per stub
   uint32_t exit_pos_[static_cast<int>(Exit::kCount)];
