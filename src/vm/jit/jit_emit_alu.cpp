@@ -46,20 +46,20 @@ void Emitter::emit_alu(const Insn& in, uint8_t arg) {
     switch (op) {
       case AluOp::kAdd:
         if (k != 0 || !is64) {
-          add(d, k);  // add dst, imm
+          alu_ri(0, is64, d64.getIdx(), k);  // add dst, imm
         }
         return;
       case AluOp::kSub:
-        sub(d, k);
+        alu_ri(5, is64, d64.getIdx(), k);
         return;
       case AluOp::kAnd:
-        and_(d, k);
+        alu_ri(4, is64, d64.getIdx(), k);
         return;
       case AluOp::kOr:
-        or_(d, k);
+        alu_ri(1, is64, d64.getIdx(), k);
         return;
       case AluOp::kXor:
-        xor_(d, k);
+        alu_ri(6, is64, d64.getIdx(), k);
         return;
       case AluOp::kMul:
         imul(d, d, k);  // imul dst, dst, imm
@@ -79,25 +79,25 @@ void Emitter::emit_alu(const Insn& in, uint8_t arg) {
     const Xbyak::Reg s = is64 ? Xbyak::Reg(s64) : Xbyak::Reg(s64.cvt32());
     switch (op) {
       case AluOp::kAdd:
-        add(d, s);  // add dst, src
+        alu_rr(0x01, is64, d64.getIdx(), s64.getIdx());  // add dst, src
         return;
       case AluOp::kSub:
-        sub(d, s);
+        alu_rr(0x29, is64, d64.getIdx(), s64.getIdx());
         return;
       case AluOp::kAnd:
-        and_(d, s);
+        alu_rr(0x21, is64, d64.getIdx(), s64.getIdx());
         return;
       case AluOp::kOr:
-        or_(d, s);
+        alu_rr(0x09, is64, d64.getIdx(), s64.getIdx());
         return;
       case AluOp::kXor:
-        xor_(d, s);
+        alu_rr(0x31, is64, d64.getIdx(), s64.getIdx());
         return;
       case AluOp::kMul:
         imul(d, s);
         return;
       case AluOp::kMov:
-        mov(d, s);  // mov32 of a register onto itself still clears the upper half
+        alu_rr(0x89, is64, d64.getIdx(), s64.getIdx());  // mov32 of a register onto itself still clears the upper half
         return;
       default:
         break;

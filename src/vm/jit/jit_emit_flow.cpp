@@ -69,20 +69,19 @@ void Emitter::emit_jcc(const Insn& in, uint8_t arg) {
   const auto cond = static_cast<Cond>(arg);
   const bool is64 = op::cls(in.info.opcode) == op::kClsJmp;
   const Xbyak::Reg64& d64 = reg(in.raw.dst);
-  const Xbyak::Reg d = is64 ? Xbyak::Reg(d64) : Xbyak::Reg(d64.cvt32());
+  const int dst = d64.getIdx();
   if (in.info.form == Form::kJmpImm) {
     const auto k = static_cast<uint32_t>(in.raw.imm);  // sign-extended by the CPU for 64-bit compares
     if (cond == Cond::kSet) {
-      test(d, k);
+      test_ri(is64, dst, k);
     } else if (k == 0) {
-      test(d, d);  // the same flags as cmp dst, 0 for every condition
+      alu_rr(0x85, is64, dst, dst);  // test dst, dst: the same flags as cmp dst, 0 for every condition
     } else {
-      cmp(d, k);
+      alu_ri(7, is64, dst, in.raw.imm);  // cmp dst, imm
     }
   } else {
-    const Xbyak::Reg64& s64 = reg(in.raw.src);
-    const Xbyak::Reg s = is64 ? Xbyak::Reg(s64) : Xbyak::Reg(s64.cvt32());
-    cond == Cond::kSet ? test(d, s) : cmp(d, s);
+    const int src = reg(in.raw.src).getIdx();
+    alu_rr(cond == Cond::kSet ? 0x85 : 0x39, is64, dst, src);  // test / cmp dst, src
   }
   jump(condition_code(cond), Ref::block(jump_target(in)));
 }

@@ -152,6 +152,11 @@ class Emitter : public Xbyak::CodeGenerator {
     uint8_t opcode[2];
   };
   void mem_form(const MemForm& form, int reg_field, int base, int32_t disp);
+  // Register-only forms encoded directly as well (x86 register numbers):
+  void put(const uint8_t* bytes, size_t count);                 // appends bytes, growing the buffer once
+  void alu_ri(int digit, bool is64, int dst, int32_t imm);      // 0x83/0x81 /digit: add or and sub xor cmp
+  void alu_rr(uint8_t opcode, bool is64, int dst, int src);     // opcode r/m=dst, reg=src (0x01 add, 0x39 cmp, ...)
+  void test_ri(bool is64, int dst, uint32_t imm);               // test dst, imm32
   void load(int width, bool sign, int dst, int base, int32_t disp);  // mov/movzx/movsx dst, [base+disp]
   void store(int width, int src, int base, int32_t disp);            // mov [base+disp], src
   void store_imm(int width, int32_t imm, int base, int32_t disp);    // mov [base+disp], imm

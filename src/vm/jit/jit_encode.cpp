@@ -1,36 +1,92 @@
 // A direct encoder for the memory-operand forms the JIT emits most: [base + disp] with no index.
 // xbyak builds an Address object per operand and takes ~45 ns for each such instruction; these
 // forms are a few bytes of REX, opcode, ModRM (and SIB for rsp/r12 bases) and a displacement, so
-// writing them here keeps compilation within its budget. Everything else goes through xbyak.
+// writing them here keeps compilation within its budget. The register-register and register-immediate
+// ALU and compare forms likewise; everything else goes through xbyak.
 #include "vm/jit/jit_emitter.hpp"
+
+#include <cstring>
 
 namespace bpfrt {
 
+void Emitter::put(const uint8_t* bytes, size_t count) {
+  while (size_ + count > maxSize_) {
+    growMemory();  // the code buffer grows automatically (Xbyak::AutoGrow)
+  }
+  std::memcpy(top_ + size_, bytes, count);
+  size_ += count;
+}
+
 void Emitter::mem_form(const MemForm& form, int reg_field, int base, int32_t disp) {
+  uint8_t buf[16];
+  size_t n = 0;
   const bool extended_byte_reg = form.byte_reg && reg_field >= 4 && reg_field <= 7;  // spl..dil need REX
   if (form.prefix66) {
-    db(0x66);
+    buf[n++] = 0x66;
   }
   const uint8_t rex =
       static_cast<uint8_t>(0x40 | (form.rex_w ? 8 : 0) | ((reg_field & 8) != 0 ? 4 : 0) | ((base & 8) != 0 ? 1 : 0));
   if (rex != 0x40 || extended_byte_reg) {
-    db(rex);
+    buf[n++] = rex;
   }
   for (int i = 0; i < form.opcode_len; ++i) {
-    db(form.opcode[i]);
+    buf[n++] = form.opcode[i];
   }
   const int low = base & 7;
   // mod 00 has no displacement except with rbp/r13 (which means rip-relative / disp32 there).
   const int mod = disp == 0 && low != 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
-  db(static_cast<uint8_t>((mod << 6) | ((reg_field & 7) << 3) | low));
+  buf[n++] = static_cast<uint8_t>((mod << 6) | ((reg_field & 7) << 3) | low);
   if (low == 4) {
-    db(0x24);  // SIB: no index, base rsp/r12
+    buf[n++] = 0x24;  // SIB: no index, base rsp/r12
   }
   if (mod == 1) {
-    db(static_cast<uint8_t>(disp));
+    buf[n++] = static_cast<uint8_t>(disp);
   } else if (mod == 2) {
-    dd(static_cast<uint32_t>(disp));
+    std::memcpy(buf + n, &disp, 4);
+    n += 4;
   }
+  put(buf, n);
+}
+
+// REX (only when needed), opcode, ModRM with mod 11.
+namespace {
+
+size_t register_form(uint8_t* buf, bool is64, int reg_field, int rm, uint8_t opcode) {
+  size_t n = 0;
+  const auto rex = static_cast<uint8_t>(0x40 | (is64 ? 8 : 0) | ((reg_field & 8) != 0 ? 4 : 0) | ((rm & 8) != 0 ? 1 : 0));
+  if (rex != 0x40) {
+    buf[n++] = rex;
+  }
+  buf[n++] = opcode;
+  buf[n++] = static_cast<uint8_t>(0xc0 | ((reg_field & 7) << 3) | (rm & 7));
+  return n;
+}
+
+}  // namespace
+
+void Emitter::alu_ri(int digit, bool is64, int dst, int32_t imm) {
+  uint8_t buf[8];
+  const bool short_imm = imm >= -128 && imm <= 127;
+  size_t n = register_form(buf, is64, digit, dst, short_imm ? 0x83 : 0x81);
+  if (short_imm) {
+    buf[n++] = static_cast<uint8_t>(imm);
+  } else {
+    std::memcpy(buf + n, &imm, 4);
+    n += 4;
+  }
+  put(buf, n);
+}
+
+void Emitter::alu_rr(uint8_t opcode, bool is64, int dst, int src) {
+  uint8_t buf[4];
+  put(buf, register_form(buf, is64, src, dst, opcode));
+}
+
+void Emitter::test_ri(bool is64, int dst, uint32_t imm) {
+  uint8_t buf[8];
+  size_t n = register_form(buf, is64, 0, dst, 0xf7);
+  std::memcpy(buf + n, &imm, 4);
+  put(buf, n + 4);
 }
 
 }  // namespace bpfrt
