@@ -153,7 +153,9 @@ class Emitter : public Xbyak::CodeGenerator {
   };
   void mem_form(const MemForm& form, int reg_field, int base, int32_t disp);
   // Register-only forms encoded directly as well (x86 register numbers):
-  void put(const uint8_t* bytes, size_t count);                 // appends bytes, growing the buffer once
+  static constexpr size_t kMaxInsnBytes = 16;
+  uint8_t* reserve();           // room for one instruction at the end of the code
+  void commit(size_t count);    // the instruction written there is `count` bytes
   void alu_ri(int digit, bool is64, int dst, int32_t imm);      // 0x83/0x81 /digit: add or and sub xor cmp
   void alu_rr(uint8_t opcode, bool is64, int dst, int src);     // opcode r/m=dst, reg=src (0x01 add, 0x39 cmp, ...)
   void test_ri(bool is64, int dst, uint32_t imm);               // test dst, imm32

@@ -9,16 +9,21 @@
 
 namespace bpfrt {
 
-void Emitter::put(const uint8_t* bytes, size_t count) {
-  while (size_ + count > maxSize_) {
+// Room for one instruction at the end of the code; the encoders write there and commit() what they
+// wrote (no staging buffer: byte stores followed by a wide copy stall store forwarding).
+uint8_t* Emitter::reserve() {
+  while (size_ + kMaxInsnBytes > maxSize_) {
     growMemory();  // the code buffer grows automatically (Xbyak::AutoGrow)
   }
-  std::memcpy(top_ + size_, bytes, count);
+  return top_ + size_;
+}
+
+void Emitter::commit(size_t count) {
   size_ += count;
 }
 
 void Emitter::mem_form(const MemForm& form, int reg_field, int base, int32_t disp) {
-  uint8_t buf[16];
+  uint8_t* const buf = reserve();
   size_t n = 0;
   const bool extended_byte_reg = form.byte_reg && reg_field >= 4 && reg_field <= 7;  // spl..dil need REX
   if (form.prefix66) {
@@ -45,7 +50,7 @@ void Emitter::mem_form(const MemForm& form, int reg_field, int base, int32_t dis
     std::memcpy(buf + n, &disp, 4);
     n += 4;
   }
-  put(buf, n);
+  commit(n);
 }
 
 // REX (only when needed), opcode, ModRM with mod 11.
@@ -65,7 +70,7 @@ size_t register_form(uint8_t* buf, bool is64, int reg_field, int rm, uint8_t opc
 }  // namespace
 
 void Emitter::alu_ri(int digit, bool is64, int dst, int32_t imm) {
-  uint8_t buf[8];
+  uint8_t* const buf = reserve();
   const bool short_imm = imm >= -128 && imm <= 127;
   size_t n = register_form(buf, is64, digit, dst, short_imm ? 0x83 : 0x81);
   if (short_imm) {
@@ -74,19 +79,19 @@ void Emitter::alu_ri(int digit, bool is64, int dst, int32_t imm) {
     std::memcpy(buf + n, &imm, 4);
     n += 4;
   }
-  put(buf, n);
+  commit(n);
 }
 
 void Emitter::alu_rr(uint8_t opcode, bool is64, int dst, int src) {
-  uint8_t buf[4];
-  put(buf, register_form(buf, is64, src, dst, opcode));
+  uint8_t* const buf = reserve();
+  commit(register_form(buf, is64, src, dst, opcode));
 }
 
 void Emitter::test_ri(bool is64, int dst, uint32_t imm) {
-  uint8_t buf[8];
-  size_t n = register_form(buf, is64, 0, dst, 0xf7);
+  uint8_t* const buf = reserve();
+  const size_t n = register_form(buf, is64, 0, dst, 0xf7);
   std::memcpy(buf + n, &imm, 4);
-  put(buf, n + 4);
+  commit(n + 4);
 }
 
 }  // namespace bpfrt
