@@ -318,6 +318,7 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
   bool any_atomic = false;
   // Map lookups that skip the helper; the code needs a RunContext only if some helper is still called.
   shortcuts_.assign(program_.size(), nullptr);
+  fixups_.reserve(program_.size());  // about one forward jump per instruction at most; the arena makes it cheap
   helper_calls_ = analysis.has_callx;
   bool lookup_calls = false;
   for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
