@@ -24,3 +24,5 @@ printf 'stw [%%r10-4], 1\nlddw %%r1, map_fd(1)\nmov %%r2, %%r10\nadd %%r2, -4\nc
 "$bpfrt" export "$dir/full.json"
 rm -rf "$tmp"
 printf '{"format":"bpfrt-registry","version":1,"maps":[],"programs":[],"links":[],"perf_events":[]}' > "$dir/empty.json"
+# An export of a kernel-backed map (bpfrt load --target shared): import refuses its "kernel" reference.
+printf '{"format":"bpfrt-registry","version":1,"maps":[{"handle":1,"name":"o.by_len","type":"hash","key_size":4,"value_size":8,"max_entries":16,"flags":0,"kernel":{"id":7,"name":"by_len","pin":""},"entries":[{"key":"2a000000","value":"0100000000000000"}]}],"programs":[],"links":[],"perf_events":[]}' > "$dir/kernel.json"

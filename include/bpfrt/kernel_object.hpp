@@ -41,6 +41,8 @@ struct KernelLoadOptions {
   // Pin every map under this bpffs directory (e.g. /sys/fs/bpf/bpfrt/NAME); empty: no pinning, and
   // maps the object pins by name are not pinned either (a private, fresh set of maps).
   std::string pin_dir;
+  // Pin every loaded program here (bpffs), as PROGRAM_NAME; empty: programs are not pinned.
+  std::string program_pin_dir;
   // Global data maps (.data, .rodata, .bss) start with this opened object's values, so that globals set
   // with Object::set_global before load reach the kernel too (libbpf's skeleton `rodata->x = ...`).
   const Object* initial_values = nullptr;
@@ -57,6 +59,7 @@ struct KernelProgramInfo {
   std::string section;
   int fd = -1;
   ProgType type = 0;
+  std::string pin_path;  // where it is pinned (KernelLoadOptions::program_pin_dir), "" if not
 };
 
 class KernelObject {
@@ -70,6 +73,8 @@ class KernelObject {
   const std::vector<KernelMapInfo>& maps() const { return maps_; }
   const std::vector<KernelProgramInfo>& programs() const { return programs_; }
   const KernelMapInfo* find_map(std::string_view name) const;
+  // Where a map of this object is pinned (KernelLoadOptions::pin_dir), "" if it is not.
+  std::string map_pin_path(const KernelMapInfo& map) const;
   const KernelProgramInfo* find_program(std::string_view name) const;  // function or section name
 
   // BPF_PROG_TEST_RUN. duration_ns is the kernel's mean.
@@ -83,6 +88,7 @@ class KernelObject {
   std::unique_ptr<bpf_object, Closer> obj_;
   std::string name_;
   std::vector<KernelMapInfo> maps_;
+  std::map<int, std::string> map_pins_;  // by fd
   std::vector<KernelProgramInfo> programs_;
 };
 
@@ -128,9 +134,26 @@ namespace bpfrt {
 
 // Loads `object` into `runtime` with the maps of `kernel` (the same object loaded into the kernel)
 // instead of new ones: the bpfrt programs and the kernel programs share them. Maps are shared when
-// make_kernel_map supports their type; the load fails naming any other map.
+// make_kernel_map supports their type; the load fails naming any other map. Each map's registry
+// record names its kernel map (id, kernel name, pin path if pinned, this process as the holder if
+// not), so other processes opening the registry reopen the same kernel map: enable_kernel_maps() is
+// called here, and must be called by those processes too.
 [[nodiscard]] Result<LoadedObject> load_object_with_kernel_maps(Runtime& runtime, const Object& object,
                                                                 const KernelObject& kernel,
                                                                 ObjectLoadOptions options = {});
+
+// The registry reference of a kernel map: its id and kernel name (BPF_OBJ_GET_INFO_BY_FD), its pin
+// path, and this process as the holder when it is not pinned.
+[[nodiscard]] Result<KernelMapRef> kernel_map_ref(const KernelMapInfo& kernel_map, const std::string& pin_path = "");
+
+// Reopens the kernel map a registry record names (bpf_obj_get on its pin, else BPF_MAP_GET_FD_BY_ID),
+// checks it still has the record's type, key/value size, max_entries, flags and kernel name, and wraps
+// it as make_kernel_map does. Errors name the map and the cause: the privilege (BPF_MAP_GET_FD_BY_ID
+// needs CAP_SYS_ADMIN), "kernel map id N no longer exists" (with why, when known), a changed shape.
+[[nodiscard]] Result<std::shared_ptr<Map>> open_kernel_map(const MapSpec& spec, const KernelMapRef& ref);
+
+// Installs open_kernel_map as the runtime's kernel map opener (set_kernel_map_opener), so registry
+// records naming kernel maps open in this process. Idempotent; any thread.
+void enable_kernel_maps();
 
 }  // namespace bpfrt

@@ -36,6 +36,7 @@ namespace bpfrt {
 
 class Arena;
 class RegistryStore;
+struct Record;
 
 enum class ObjectKind : uint32_t { kMap = 1, kProgram = 2, kLink = 3, kPerfEvent = 4 };
 const char* object_kind_name(ObjectKind kind);
@@ -54,10 +55,28 @@ struct ObjectInfo {
   uint64_t created_ns = 0;  // CLOCK_REALTIME
 };
 
+// A registry map backed by a kernel map: what another process needs to reopen it (bpf_obj_get on the
+// pin, else BPF_MAP_GET_FD_BY_ID on the id) and to check that it is still the same map.
+struct KernelMapRef {
+  uint32_t id = 0;          // the kernel's map id; 0: not a kernel map
+  std::string kernel_name;  // the kernel's name for it (at most 15 characters)
+  std::string pin_path;     // its bpffs pin (at most 191 characters), "" if not pinned
+  uint32_t holder_pid = 0;  // unpinned: the process whose fds keep it alive
+};
+
+// Opens, in this process, the kernel map a registry record names, as a Map delegating to bpf(); `spec`
+// is the record's (its name is the registry name), and the opener checks the kernel map still has
+// that shape. The kernel library installs it (bpfrt::enable_kernel_maps() in bpfrt/kernel_object.hpp):
+// the runtime never calls bpf() itself. Process-wide; nullptr uninstalls.
+using KernelMapOpener = Result<std::shared_ptr<Map>> (*)(const MapSpec& spec, const KernelMapRef& ref);
+void set_kernel_map_opener(KernelMapOpener opener);
+KernelMapOpener kernel_map_opener();
+
 struct RegistryMapInfo : ObjectInfo {
   MapSpec spec;          // spec.inner: the inner-map template of map-in-map types
-  std::string shm_name;  // the map's shared-memory object ("" if private)
+  std::string shm_name;  // the map's shared-memory object ("" if private or a kernel map)
   uint64_t memory_size = 0;
+  KernelMapRef kernel;  // kernel.id != 0: backed by that kernel map
 };
 
 struct ProgramSpec {
@@ -120,8 +139,10 @@ class Runtime final : public HelperHost {
   // inner_map: for map-in-map types, the handle of a map whose shape is the template.
   Result<uint32_t> create_map(const MapSpec& spec, uint32_t inner_map = 0);
   // Registers a map made elsewhere in this process (a kernel map delegating to bpf(), see
-  // bpfrt/kernel_object.hpp) under `map->spec().name`. Other processes see its record but cannot open it.
-  Result<uint32_t> add_map(std::shared_ptr<Map> map);
+  // bpfrt/kernel_object.hpp) under `map->spec().name`. With `kernel.id` set, the record names that
+  // kernel map and other processes open it through the kernel map opener; otherwise they see the
+  // record but cannot open it.
+  Result<uint32_t> add_map(std::shared_ptr<Map> map, const KernelMapRef& kernel = {});
   Result<std::shared_ptr<Map>> map(uint32_t handle);
   // By name, or by handle written as a decimal number.
   Result<std::shared_ptr<Map>> map(std::string_view name_or_handle);
@@ -192,6 +213,7 @@ class Runtime final : public HelperHost {
 
   Runtime(std::string name, std::unique_ptr<RegistryStore> store);
   Result<std::shared_ptr<Map>> open_map_locked(uint32_t handle);
+  Result<std::shared_ptr<Map>> open_kernel_record(uint32_t handle, const Record& record);
   Result<uint32_t> create_map_at(const MapSpec& spec, uint32_t preferred_handle);
   Result<uint32_t> load_program_at(const ProgramSpec& spec, uint32_t preferred_handle,
                                    VerifierReport* report = nullptr);

@@ -1,5 +1,5 @@
 // KernelMap: a registry map backed by a kernel map (bpf() for userspace operations, the kernel's mmap
-// of BPF_F_MMAPABLE arrays for programs), and loading an object's bpfrt programs onto the kernel's maps.
+// of BPF_F_MMAPABLE arrays for programs; copies for other keyed maps; the kernel's perf output).
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -536,23 +536,6 @@ Result<std::shared_ptr<Map>> make_kernel_map(const KernelMapInfo& km, const std:
   }
   return std::shared_ptr<Map>(
       std::make_shared<KernelMap>(std::move(spec), std::move(*header), fd, static_cast<uint8_t*>(values), size));
-}
-
-Result<LoadedObject> load_object_with_kernel_maps(Runtime& runtime, const Object& object, const KernelObject& kernel,
-                                                  ObjectLoadOptions options) {
-  options.make_map = [&](uint32_t, const ObjectMap& m, const MapSpec& spec) -> Result<uint32_t> {
-    const KernelMapInfo* km = kernel.find_map(m.name);
-    if (km == nullptr) {
-      return make_error(ErrorCode::kNotFound,
-                        fmt::format("map '{}' is not in the kernel's copy of object '{}'", m.name, kernel.name()));
-    }
-    auto map = make_kernel_map(*km, spec.name);
-    if (!map) {
-      return map.take_error();
-    }
-    return runtime.add_map(std::move(*map));
-  };
-  return load_object(runtime, object, options);
 }
 
 }  // namespace bpfrt

@@ -220,12 +220,29 @@ Result<KernelObject> KernelObject::load(const std::string& path, const KernelLoa
       info.spec.max_entries = bpf_map__max_entries(map);
       info.spec.flags = bpf_map__map_flags(map);
       info.spec.name = info.name;
+      if (const char* pin = bpf_map__pin_path(map); pin != nullptr && bpf_map__is_pinned(map)) {
+        k.map_pins_[info.fd] = pin;
+      }
       k.maps_.push_back(std::move(info));
     }
     bpf_object__for_each_program(prog, k.obj_.get()) {
       if (bpf_program__fd(prog) >= 0) {
-        k.programs_.push_back(KernelProgramInfo{bpf_program__name(prog), bpf_program__section_name(prog),
-                                                bpf_program__fd(prog), bpf_program__type(prog)});
+        KernelProgramInfo info{bpf_program__name(prog), bpf_program__section_name(prog), bpf_program__fd(prog),
+                               bpf_program__type(prog), ""};
+        if (!options.program_pin_dir.empty()) {
+          info.pin_path = fmt::format("{}/{}", options.program_pin_dir, info.name);
+          if (const int rc = bpf_program__pin(prog, info.pin_path.c_str()); rc != 0) {
+            for (const KernelProgramInfo& done : k.programs_) {
+              ::unlink(done.pin_path.c_str());
+            }
+            if (!options.pin_dir.empty()) {
+              (void)bpf_object__unpin_maps(k.obj_.get(), nullptr);
+            }
+            return make_error(ErrorCode::kIo, fmt::format("{}: program '{}': cannot pin at {}: {}", path, info.name,
+                                                          info.pin_path, errno_text(rc)));
+          }
+        }
+        k.programs_.push_back(std::move(info));
       }
     }
     return k;
@@ -252,6 +269,11 @@ const KernelMapInfo* KernelObject::find_map(std::string_view name) const {
     }
   }
   return nullptr;
+}
+
+std::string KernelObject::map_pin_path(const KernelMapInfo& map) const {
+  auto it = map_pins_.find(map.fd);
+  return it == map_pins_.end() ? std::string() : it->second;
 }
 
 const KernelProgramInfo* KernelObject::find_program(std::string_view name) const {

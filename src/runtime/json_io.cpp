@@ -250,6 +250,12 @@ bool read_map(Reader& rd, const json& j, const std::string& path, ImportMap& m) 
     return false;
   }
   m.handle = static_cast<uint32_t>(handle);
+  if (j.contains("kernel")) {
+    return rd.fail(path + ".kernel",
+                   "the map was a kernel map when exported; import makes maps in shared memory and cannot re-create "
+                   "or reattach kernel maps (load the object again with `bpfrt load --target shared`, or delete "
+                   "the \"kernel\" field to import the contents as a bpfrt map)");
+  }
   if (j.contains("inner")) {
     auto inner = std::make_shared<MapSpec>();
     if (!rd.object(j["inner"], path + ".inner") || !read_spec(rd, j["inner"], path + ".inner", *inner)) {
@@ -365,6 +371,9 @@ Result<std::string> Runtime::export_json() {
     j["name"] = info.name;
     if (info.spec.inner) {
       j["inner"] = spec_json(*info.spec.inner);
+    }
+    if (info.kernel.id != 0) {  // a snapshot of the kernel map's contents; import refuses the reference
+      j["kernel"] = {{"id", info.kernel.id}, {"name", info.kernel.kernel_name}, {"pin", info.kernel.pin_path}};
     }
     j["entries"] = export_contents(**m);
     maps.push_back(j);

@@ -285,6 +285,14 @@ std::atomic<uint64_t>& RegistryStore::trace_lost() {
 }
 
 void unlink_record_object(const Record& r) {
+  if (r.kind == static_cast<uint32_t>(ObjectKind::kMap) && r.map.kernel_id != 0) {
+    // The pin is the registry's hold on the kernel map: removing the record releases it.
+    const std::string pin(r.map.kernel_pin, strnlen(r.map.kernel_pin, sizeof(r.map.kernel_pin)));
+    if (!pin.empty()) {
+      ::unlink(pin.c_str());
+    }
+    return;
+  }
   const std::string object(r.object, strnlen(r.object, sizeof(r.object)));
   if (object.empty()) {
     return;

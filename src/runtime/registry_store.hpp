@@ -32,6 +32,12 @@ struct MapRecord {
   uint64_t map_extra;
   uint32_t has_inner, inner_type, inner_key_size, inner_value_size, inner_max_entries, inner_flags;
   uint64_t inner_map_extra;
+  // A map backed by a kernel map (kernel_id != 0; `object` is then ""): other processes reopen it from
+  // its pin, else by id (see Runtime::add_map and KernelMapRef).
+  uint32_t kernel_id;
+  uint32_t kernel_holder;  // the pid whose fds keep an unpinned kernel map alive, else 0
+  char kernel_name[16];    // the kernel's name for it (BPF_OBJ_NAME_LEN)
+  char kernel_pin[192];    // its bpffs pin, "" if none
 };
 
 inline constexpr uint32_t kProgVerified = 1;  // ProgRecord::flags: verified at load
@@ -74,6 +80,8 @@ struct Record {
     PerfRecord perf;
   };
 };
+// Kernel references fit in the union as it was: registries made before them keep their layout.
+static_assert(sizeof(MapRecord) <= sizeof(LinkRecord));
 
 class RegistryStore {
  public:

@@ -95,7 +95,30 @@ void spec_to_record(const MapSpec& s, MapRecord& m) {
   }
 }
 
+std::string fixed_text(const char* p, size_t n) {
+  return std::string(p, strnlen(p, n));
+}
+
+KernelMapRef kernel_ref_from_record(const Record& r) {
+  KernelMapRef ref;
+  ref.id = r.map.kernel_id;
+  ref.holder_pid = r.map.kernel_holder;
+  ref.kernel_name = fixed_text(r.map.kernel_name, sizeof(r.map.kernel_name));
+  ref.pin_path = fixed_text(r.map.kernel_pin, sizeof(r.map.kernel_pin));
+  return ref;
+}
+
+std::atomic<KernelMapOpener> g_kernel_map_opener{nullptr};
+
 }  // namespace
+
+void set_kernel_map_opener(KernelMapOpener opener) {
+  g_kernel_map_opener.store(opener);
+}
+
+KernelMapOpener kernel_map_opener() {
+  return g_kernel_map_opener.load();
+}
 
 const char* object_kind_name(ObjectKind kind) {
   switch (kind) {
@@ -215,8 +238,16 @@ Result<uint32_t> Runtime::create_map_at(const MapSpec& spec, uint32_t preferred)
   return handle;
 }
 
-Result<uint32_t> Runtime::add_map(std::shared_ptr<Map> map) {
+Result<uint32_t> Runtime::add_map(std::shared_ptr<Map> map, const KernelMapRef& kernel) {
   const MapSpec& spec = map->spec();
+  BPFRT_TRY(check_object_name(ObjectKind::kMap, spec.name));
+  if (kernel.id != 0 && (kernel.kernel_name.size() >= sizeof(MapRecord::kernel_name) ||
+                         kernel.pin_path.size() >= sizeof(MapRecord::kernel_pin))) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("map '{}': kernel map name '{}' or pin path '{}' is too long for a registry record "
+                                  "(15 and 191 characters at most)",
+                                  spec.name, kernel.kernel_name, kernel.pin_path));
+  }
   RegistryStore::Lock lock(*store_);
   auto h = store_->allocate(ObjectKind::kMap, spec.name, 0);
   if (!h) {
@@ -224,6 +255,12 @@ Result<uint32_t> Runtime::add_map(std::shared_ptr<Map> map) {
   }
   Record* r = store_->record(*h);
   spec_to_record(spec, r->map);
+  if (kernel.id != 0) {
+    r->map.kernel_id = kernel.id;
+    r->map.kernel_holder = kernel.holder_pid;
+    std::memcpy(r->map.kernel_name, kernel.kernel_name.c_str(), kernel.kernel_name.size());
+    std::memcpy(r->map.kernel_pin, kernel.pin_path.c_str(), kernel.pin_path.size());
+  }
   r->object_size = map->memory_size();
   const uint32_t generation = r->generation.load();
   store_->publish(*h);
@@ -248,12 +285,24 @@ Result<std::shared_ptr<Map>> Runtime::open_map_locked(uint32_t handle) {
       return it->second.map;
     }
     const std::string object = record_object(*r);
-    if (object.empty()) {
-      return make_error(ErrorCode::kNotFound, fmt::format("map {} is private to another process", handle));
-    }
-    auto map = open_map(object, this);
-    if (!map) {
-      continue;  // removed meanwhile; the second look reports it
+    Result<std::shared_ptr<Map>> map = std::shared_ptr<Map>();
+    if (r->map.kernel_id != 0) {
+      map = open_kernel_record(handle, *r);
+      if (!map) {
+        if (r->generation.load(std::memory_order_acquire) != generation) {
+          continue;  // removed meanwhile
+        }
+        return map.take_error();
+      }
+    } else if (object.empty()) {
+      return make_error(ErrorCode::kNotFound,
+                        fmt::format("map '{}' (handle {}) is private to the process that made it (pid {})",
+                                    record_name(*r), handle, r->owner_pid));
+    } else {
+      map = open_map(object, this);
+      if (!map) {
+        continue;  // removed meanwhile; the second look reports it
+      }
     }
     if (r->generation.load(std::memory_order_acquire) != generation) {
       continue;
@@ -266,6 +315,23 @@ Result<std::shared_ptr<Map>> Runtime::open_map_locked(uint32_t handle) {
     return *map;
   }
   return make_error(ErrorCode::kNotFound, fmt::format("map {} changed while it was being opened", handle));
+}
+
+Result<std::shared_ptr<Map>> Runtime::open_kernel_record(uint32_t handle, const Record& r) {
+  const KernelMapRef ref = kernel_ref_from_record(r);
+  const KernelMapOpener opener = kernel_map_opener();
+  if (opener == nullptr) {
+    return make_error(ErrorCode::kUnsupported,
+                      fmt::format("map '{}' (handle {}) is kernel map id {}, and this process cannot open kernel maps: "
+                                  "link bpfrt_kernel and call bpfrt::enable_kernel_maps() first",
+                                  record_name(r), handle, ref.id));
+  }
+  auto map = opener(spec_from_record(r), ref);
+  if (!map) {
+    return map.take_error();
+  }
+  (*map)->set_host(this);
+  return map;
 }
 
 Result<std::shared_ptr<Map>> Runtime::map(uint32_t handle) {
@@ -292,6 +358,9 @@ Result<RegistryMapInfo> Runtime::map_info(uint32_t handle) {
   info.spec = spec_from_record(*r);
   info.shm_name = record_object(*r);
   info.memory_size = r->object_size;
+  if (r->map.kernel_id != 0) {
+    info.kernel = kernel_ref_from_record(*r);
+  }
   return info;
 }
 

@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include <fmt/format.h>
-#include <sys/vfs.h>
 
 #include "bpfrt/kernel_object.hpp"
 #include "bpfrt/object_diff.hpp"
@@ -19,8 +18,6 @@
 
 namespace bpfrt::cli {
 namespace {
-
-constexpr uint64_t kBpffsMagic = 0xcafe4a11;  // BPF_FS_MAGIC
 
 // `--set NAME=VALUE`: a global variable's new initial value, an integer (decimal, 0x hex, negative)
 // stored little-endian in the variable's size.
@@ -86,6 +83,7 @@ struct LoadArgs {
   std::string pin_dir;
   std::vector<std::string> programs;
   bool no_verify = false;
+  bool hold = false;
   int log_level = 0;
   OutputOptions out;
 };
@@ -189,6 +187,26 @@ void load_command(const LoadArgs& args) {
   if (!a.program.empty()) {
     programs.push_back(a.program);
   }
+  if (args.hold && args.target != "shared") {
+    fail("--hold applies to --target shared only");
+  }
+  if (args.target == "shared") {
+    SharedLoadArgs s;
+    s.path = a.path;
+    s.programs = programs;
+    s.registry = args.registry;
+    s.name = args.name;
+    s.btf = args.btf;
+    s.pin_dir = args.pin_dir;
+    s.hold = args.hold;
+    s.no_verify = args.no_verify;
+    s.log_level = args.log_level;
+    if (args.no_verify) {
+      warn_unverified();
+    }
+    load_shared_command(s, obj);
+    return;
+  }
   if (args.target == "kernel") {
     if (args.no_verify) {
       fail("--no-verify does not apply to --target kernel: the kernel always verifies");
@@ -200,18 +218,13 @@ void load_command(const LoadArgs& args) {
     ko.pin_dir = args.pin_dir.empty() ? fmt::format("/sys/fs/bpf/bpfrt/{}",
                                                     args.name.empty() ? default_load_name(obj.name()) : args.name)
                                       : args.pin_dir;
-    // The nearest existing ancestor must be on bpffs (pins live nowhere else).
-    std::error_code ec;
-    std::filesystem::path existing = std::filesystem::absolute(ko.pin_dir, ec);
-    while (!existing.empty() && !std::filesystem::exists(existing, ec) && existing != existing.parent_path()) {
-      existing = existing.parent_path();
-    }
-    if (struct statfs fs{}; statfs(existing.c_str(), &fs) != 0 || static_cast<uint64_t>(fs.f_type) != kBpffsMagic) {
+    if (!on_bpffs(ko.pin_dir)) {
       fail(
           fmt::format("{} is not on a BPF filesystem, so maps cannot be pinned there: mount one (mount -t bpf bpf "
                       "/sys/fs/bpf) or choose a directory on one with --pin-dir",
                       ko.pin_dir));
     }
+    std::error_code ec;
     std::filesystem::create_directories(ko.pin_dir, ec);
     if (ec) {
       fail(fmt::format("cannot create the pin directory {}: {}", ko.pin_dir, ec.message()));
@@ -409,9 +422,15 @@ void register_load_commands(CLI::App& app) {
   load->add_option("--name", l->name, "qualify registry names with this (default: the object's name)");
   load->add_option("--program", l->programs, "load only these programs (function or section name)");
   load->add_option("--btf", l->btf, "resolve CO-RE against this BTF file (default: the running kernel's)");
-  load->add_option("--target", l->target, "bpfrt (the registry, default) or kernel (through libbpf)")
-      ->check(CLI::IsMember({"bpfrt", "kernel"}));
-  load->add_option("--pin-dir", l->pin_dir, "--target kernel: pin maps here (default /sys/fs/bpf/bpfrt/NAME)");
+  load->add_option("--target", l->target,
+                   "bpfrt (the registry, default), kernel (through libbpf), or shared (the kernel, with the "
+                   "registry's maps naming the kernel's maps)")
+      ->check(CLI::IsMember({"bpfrt", "kernel", "shared"}));
+  load->add_option("--pin-dir", l->pin_dir,
+                   "--target kernel/shared: pin maps (and shared: programs) here (default /sys/fs/bpf/bpfrt/NAME)");
+  load->add_flag("--hold", l->hold,
+                 "--target shared: keep the kernel maps alive in this process (no pins) until SIGINT/SIGTERM, then "
+                 "remove the records");
   load->add_option("--log-level", l->log_level, "print the verifier's log (1, 2)");
   load->add_flag("--no-verify", l->no_verify, "skip the verifier (trusted experiments only; prints a warning)");
   load->callback([l] { load_command(*l); });
@@ -422,8 +441,11 @@ void register_load_commands(CLI::App& app) {
   add_registry_option(unload, u->second);
   unload->callback([u] {
     auto rt = open_runtime(u->second, false);
+    const std::set<std::string> pin_dirs = kernel_pin_dirs(*rt, u->first);
+    note_kernel_holders(*rt, u->first);
     const size_t n = unwrap(unload_object_by_name(*rt, u->first));
     std::cout << fmt::format("removed {} object{} named {}.*\n", n, n == 1 ? "" : "s", u->first);
+    remove_kernel_pin_dirs(pin_dirs);
   });
 
   auto d = std::make_shared<DiffArgs>();

@@ -133,6 +133,15 @@ json map_json(const RegistryMapInfo& info) {
   if (!info.shm_name.empty()) {
     j["shm"] = info.shm_name;
   }
+  if (info.kernel.id != 0) {
+    json k{{"id", info.kernel.id}, {"name", info.kernel.kernel_name}};
+    if (!info.kernel.pin_path.empty()) {
+      k["pinned"] = info.kernel.pin_path;
+    } else {
+      k["holder_pid"] = info.kernel.holder_pid;
+    }
+    j["kernel"] = k;
+  }
   return j;
 }
 
@@ -146,6 +155,11 @@ void print_map(const RegistryMapInfo& info) {
   std::cout << fmt::format("\n\towner_pid {}", info.owner_pid);
   if (!info.shm_name.empty()) {
     std::cout << fmt::format("  shm /dev/shm/{}", info.shm_name);
+  }
+  if (info.kernel.id != 0) {
+    std::cout << fmt::format("\n\tkernel map id {} ({})", info.kernel.id, info.kernel.kernel_name);
+    std::cout << (info.kernel.pin_path.empty() ? fmt::format("  held by pid {}", info.kernel.holder_pid)
+                                               : fmt::format("  pinned {}", info.kernel.pin_path));
   }
   std::cout << '\n';
 }

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "bpfrt/kernel_object.hpp"
+
 #include "commands.hpp"
 #include "isa/test_vector.hpp"
 
@@ -23,6 +25,7 @@ void add_output_options(CLI::App* command, OutputOptions& out) {
 }
 
 std::unique_ptr<Runtime> open_runtime(const std::string& registry, bool create) {
+  enable_kernel_maps();  // records naming kernel maps (bpfrt load --target shared) open here too
   RegistryOptions options;
   options.name = registry;
   options.create = create;
@@ -30,6 +33,7 @@ std::unique_ptr<Runtime> open_runtime(const std::string& registry, bool create) 
 }
 
 std::unique_ptr<Runtime> open_existing_runtime(const std::string& registry) {
+  enable_kernel_maps();
   RegistryOptions options;
   options.name = registry;
   options.create = false;
