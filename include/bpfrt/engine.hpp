@@ -132,8 +132,9 @@ class Engine {
   // The same as run(RunArgs{ctx, ctx_len}). JIT engines take a shortcut here for programs that call
   // no helpers: straight into the machine code, with none of run()'s bookkeeping.
   [[nodiscard]] Result<uint64_t> run(void* ctx, size_t ctx_len) const {
-    if (ctx_len < options_.min_ctx_size || (ctx == nullptr && options_.min_ctx_size != 0)) [[unlikely]] {
-      return context_too_small(ctx_len);
+    const size_t usable = ctx == nullptr ? 0 : ctx_len;  // no context: no bytes (one branch, not two)
+    if (usable < options_.min_ctx_size) [[unlikely]] {
+      return context_too_small(usable);
     }
     if (direct_ != nullptr) {
       const DirectReturn r = direct_(ctx, ctx_len, nullptr);

@@ -341,6 +341,26 @@ TEST(Jit, UncheckedAndProvenSafeModes) {
   EXPECT_EQ(wrong_size.error().message, "proven_safe has 1 entries but the program has 3 instruction slots");
 }
 
+// A lean leaf keeps BPF r6-r8 in caller-saved registers: nothing to push. With a division (which
+// needs the scratch registers) they stay in callee-saved registers, pushed and popped. Both compute
+// what the interpreter computes.
+TEST(Jit, LeanLeavesKeepR6ToR8InCallerSavedRegisters) {
+  const char* leaf =
+      "mov %r6, 1\nmov %r7, 2\nmov %r8, 3\nmov %r0, %r6\nadd %r0, %r7\nadd %r0, %r8\nlsh %r0, %r7\nexit";
+  const char* dividing =
+      "mov %r6, 1\nmov %r7, 2\nmov %r8, 3\nmov %r0, %r6\nadd %r0, %r7\nadd %r0, %r8\ndiv %r0, %r6\nexit";
+  for (const char* text : {leaf, dividing}) {
+    auto jit = create_engine(EngineKind::kJit, test::must_assemble(text));
+    auto interp = create_engine(EngineKind::kInterpreter, test::must_assemble(text));
+    ASSERT_TRUE(jit.ok() && interp.ok());
+    EXPECT_EQ(value_of((*jit)->run(nullptr, 0)), value_of((*interp)->run(nullptr, 0))) << text;
+    const auto code = as_jit(*jit).machine_code();
+    // push rbx, or push r13-r15 (REX.B 0x41 then 0x55-0x57)
+    const bool pushes = code[0] == 0x53 || (code[0] == 0x41 && code[1] >= 0x55 && code[1] <= 0x57);
+    EXPECT_EQ(pushes, text == dividing) << text;
+  }
+}
+
 // The code pages are mapped read+execute, never writable.
 TEST(Jit, CodePagesAreNeverWritableAndExecutable) {
   auto engine = create_engine(EngineKind::kJit, test::must_assemble("mov %r0, 1\nexit"));

@@ -374,6 +374,54 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
   if (lean_) {
     saved_.pop_back();                        // r12
     frame_bytes_ = uses_frame_ ? frame_ : 0;  // the code calls nothing: no alignment to keep
+    if (scratch_registers_unused()) {
+      use_caller_saved_registers();
+    }
+  }
+}
+
+// True if no instruction of this (lean) program needs the scratch registers r9-r11: divisions park
+// rax/rdx in r9/r10 and the divisor in r11, shifts by a register without BMI2 park rcx in r11, and
+// zeroing a frame of more than 512 bytes loops with r10/r11.
+bool Emitter::scratch_registers_unused() const {
+  if (options_.zero_stack && uses_frame_ && frame_ > 512) {
+    return false;
+  }
+  for (size_t i = 0; i < program_.size(); i = next_slot(program_, i)) {
+    const OpInfo& info = *program_.op_at(i);
+    const OpEmitter& entry = kOpEmitters[static_cast<size_t>(info.id)];
+    if (entry.fn == &Emitter::emit_div) {
+      return false;
+    }
+    const auto op = static_cast<AluOp>(entry.arg);
+    if (entry.fn == &Emitter::emit_alu && info.form == Form::kAluReg && !copts_.use_bmi2 &&
+        (op == AluOp::kLsh || op == AluOp::kRsh || op == AluOp::kArsh)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A lean leaf calls nothing, so BPF r6-r9 need not survive calls: the ones it uses live in r9, r10
+// and r11 (as many as fit) instead of rbx, r13, r14, r15, which it would have to save and restore.
+void Emitter::use_caller_saved_registers() {
+  const Xbyak::Reg64 free[] = {r9, r10, r11};
+  const Xbyak::Reg64 kept[] = {rbx, r13, r14, r15};
+  const uint32_t used = analysis_.regs_read | analysis_.regs_written;
+  size_t next = 0;
+  saved_.clear();
+  for (int bpf = 6; bpf <= 9; ++bpf) {
+    if ((used & (1u << bpf)) == 0) {
+      continue;
+    }
+    if (next < std::size(free)) {
+      bpf_regs_[bpf] = free[next++];
+    } else {
+      saved_.push_back(kept[bpf - 6]);
+    }
+  }
+  if (uses_frame_) {
+    saved_.push_back(rbp);
   }
 }
 

@@ -213,6 +213,8 @@ class Emitter : public Xbyak::CodeGenerator {
   void emit_array_lookup(const MapLookupShortcut& s);
   void emit_direct_lookup(const MapLookupShortcut& s);
   void set_helper_stack_lo();
+  bool scratch_registers_unused() const;
+  void use_caller_saved_registers();
 
   const JitInput& input_;
   const Program& program_;
@@ -222,7 +224,7 @@ class Emitter : public Xbyak::CodeGenerator {
   const int32_t frame_;  // stack bytes per frame
   const bool budgeted_;
   const bool has_regions_;
-  const Xbyak::Reg64 bpf_regs_[kNumRegisters];
+  Xbyak::Reg64 bpf_regs_[kNumRegisters];  // BPF register -> x86 register (lean leaves may remap r6-r9)
 
   std::pmr::vector<uint32_t> block_pos_;  // per slot: code offset of the block starting there
   // per slot: the block's slow copy, which checks every access on its own and, in budgeted programs,
