@@ -65,7 +65,9 @@ void Emitter::emit_alu(const Insn& in, uint8_t arg) {
         imul(d, d, k);  // imul dst, dst, imm
         return;
       case AluOp::kMov:
-        if (is64) {
+        if (k == 0) {
+          alu_rr(0x31, false, d64.getIdx(), d64.getIdx());  // xor dst32, dst32 (no flags live across instructions)
+        } else if (is64) {
           mov(d64, static_cast<uint64_t>(static_cast<int64_t>(k)));
         } else {
           mov(d64.cvt32(), static_cast<uint32_t>(k));
