@@ -8,8 +8,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -64,6 +66,46 @@ class [[nodiscard]] Result {
 
  private:
   std::variant<T, Error> v_;
+};
+
+// Plain values (r0, counts, addresses): the value beside a pointer to the error, null on success, so
+// that a success is two registers' worth of data the compiler keeps out of memory in hot loops
+// (Engine::run), where a variant's index would be stored and re-read.
+template <class T>
+  requires(std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>)
+class [[nodiscard]] Result<T> {
+ public:
+  Result(T value) : value_(value) {}                                             // NOLINT: implicit by design
+  Result(Error error) : error_(std::make_unique<Error>(std::move(error))) {}  // NOLINT: implicit by design
+  Result(const Result& other) : value_(other.value_), error_(other.error_ ? std::make_unique<Error>(*other.error_) : nullptr) {}
+  Result(Result&&) noexcept = default;
+  Result& operator=(const Result& other) {
+    if (this != &other) {
+      value_ = other.value_;
+      error_ = other.error_ ? std::make_unique<Error>(*other.error_) : nullptr;
+    }
+    return *this;
+  }
+  Result& operator=(Result&&) noexcept = default;
+  ~Result() = default;
+
+  bool ok() const { return error_ == nullptr; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { return value_; }
+  const T& value() const& { return value_; }
+  T&& value() && { return std::move(value_); }
+  T& operator*() & { return value_; }
+  const T& operator*() const& { return value_; }
+  T* operator->() { return &value_; }
+  const T* operator->() const { return &value_; }
+
+  const Error& error() const { return *error_; }
+  Error&& take_error() { return std::move(*error_); }
+
+ private:
+  T value_{};
+  std::unique_ptr<Error> error_;
 };
 
 template <>

@@ -37,8 +37,8 @@ void* CompileArena::Overflow::do_allocate(size_t size, size_t align) {
   return ::operator new(size, std::align_val_t{align});
 }
 
-void CompileArena::Overflow::do_deallocate(void* p, size_t size, size_t align) {
-  ::operator delete(p, size, std::align_val_t{align});
+void CompileArena::Overflow::do_deallocate(void* p, size_t /*size*/, size_t align) {
+  ::operator delete(p, std::align_val_t{align});
 }
 
 CompileArena::CompileArena()
