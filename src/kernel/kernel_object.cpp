@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <bpf/bpf.h>
@@ -14,6 +15,8 @@
 
 namespace bpfrt {
 namespace {
+
+constexpr size_t kMaxRawTpArgs = 12;  // the kernel's MAX_BPF_FUNC_ARGS
 
 std::string errno_text(int err) {
   return std::strerror(err < 0 ? -err : err);
@@ -119,6 +122,7 @@ bool kernel_can_test_run(ProgType type) {
     case BPF_PROG_TYPE_SCHED_ACT:
     case BPF_PROG_TYPE_SOCKET_FILTER:
     case BPF_PROG_TYPE_SYSCALL:
+    case BPF_PROG_TYPE_RAW_TRACEPOINT:
       return true;
     default:
       return false;
@@ -296,6 +300,20 @@ Result<TestRunOutput> KernelObject::test_run(std::string_view program, const Tes
                                   prog_type_name(p->type)));
   }
   const bool syscall = p->type == BPF_PROG_TYPE_SYSCALL;
+  // Raw tracepoints run on their u64 arguments (ctx_in, at most 12 of them): no packet, no ctx_out.
+  const bool raw_tp = p->type == BPF_PROG_TYPE_RAW_TRACEPOINT;
+  if (raw_tp && !in.data_in.empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("program '{}': a raw tracepoint program takes no packet data; give its u64 "
+                                  "arguments as the context (--ctx-in)",
+                                  p->name));
+  }
+  if (raw_tp && (in.ctx_in.size() % 8 != 0 || in.ctx_in.size() > kMaxRawTpArgs * 8)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("program '{}': a raw tracepoint context is up to {} u64 arguments ({} bytes), "
+                                  "not {} bytes",
+                                  p->name, kMaxRawTpArgs, kMaxRawTpArgs * 8, in.ctx_in.size()));
+  }
   std::vector<uint8_t> data_out(in.data_in.size() + 4096);
   std::vector<uint8_t> ctx_out(std::max<size_t>(in.ctx_in.size(), 256));
   std::vector<uint8_t> ctx_in = in.ctx_in;
@@ -309,15 +327,17 @@ Result<TestRunOutput> KernelObject::test_run(std::string_view program, const Tes
   if (!ctx_in.empty()) {
     opts.ctx_in = ctx_in.data();
     opts.ctx_size_in = static_cast<uint32_t>(ctx_in.size());
-    if (!syscall) {  // syscall programs: the kernel writes the context back into ctx_in
+    if (!syscall && !raw_tp) {  // syscall programs: the kernel writes the context back into ctx_in
       opts.ctx_out = ctx_out.data();
       opts.ctx_size_out = static_cast<uint32_t>(ctx_out.size());
     }
   }
-  // Syscall programs take no repeat (EINVAL): they are run `repeat` times here.
+  // Syscall and raw tracepoint programs take no repeat (EINVAL): they are run `repeat` times here.
   const uint32_t repeat = in.repeat == 0 ? 1 : in.repeat;
-  opts.repeat = syscall ? 0 : repeat;
-  for (uint32_t i = 0; i < (syscall ? repeat : 1); ++i) {
+  const bool one_at_a_time = syscall || raw_tp;
+  opts.repeat = one_at_a_time ? 0 : repeat;
+  const auto start = std::chrono::steady_clock::now();
+  for (uint32_t i = 0; i < (one_at_a_time ? repeat : 1); ++i) {
     if (bpf_prog_test_run_opts(p->fd, &opts) != 0) {
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("program '{}': BPF_PROG_TEST_RUN: {}", p->name, errno_text(errno)));
@@ -328,10 +348,12 @@ Result<TestRunOutput> KernelObject::test_run(std::string_view program, const Tes
   out.data_out.assign(data_out.begin(), data_out.begin() + opts.data_size_out);
   if (syscall) {
     out.ctx_out = ctx_in;
-  } else {
+  } else if (!raw_tp) {
     out.ctx_out.assign(ctx_out.begin(), ctx_out.begin() + opts.ctx_size_out);
   }
-  out.duration_ns = opts.duration;
+  // The kernel times its own repeat loop; runs made one at a time are timed here, syscall included.
+  const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+  out.duration_ns = one_at_a_time ? static_cast<uint64_t>(elapsed.count()) / repeat : opts.duration;
   return out;
 }
 

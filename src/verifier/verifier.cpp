@@ -122,7 +122,9 @@ State Verifier::initial_state() const {
     f.regs[1] = RegState::pointer(RegType::kCtx);
   }
   if (type_.raw_registers) {
-    f.regs[2] = RegState::constant(ctx_size_);
+    // r2 is the length of the context the program runs with, which engines only require to cover
+    // what the program reads (ctx_size_required), not to equal ctx_size: any value.
+    f.regs[2] = RegState::unknown();
   }
   return s;
 }

@@ -31,6 +31,10 @@ printf "$eth"'\x08\x00\x45' > "$tmp/runt.pkt"
 head -c 160 /dev/zero > "$tmp/zero.ctx"
 { printf '\x06\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00'; head -c 140 /dev/zero; } > "$tmp/args1.ctx"
 { printf '\x43\x42\x0f\x00\x00\x00\x00\x00\x11\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00'; head -c 140 /dev/zero; } > "$tmp/args2.ctx"
+# Raw tracepoint arguments (u64 each): none, three, and twelve (the kernel's maximum).
+head -c 24 /dev/zero > "$tmp/raw0.ctx"
+printf '\x07\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x00\x00\x00\x80' > "$tmp/raw1.ctx"
+head -c 96 /dev/urandom > "$tmp/raw2.ctx"
 
 programs=0
 runs=0
@@ -42,6 +46,8 @@ for obj in "$CORPUS"/*.bpf.o; do
         inputs="udp tcp ipv6 arp big runt"; flag=--data-in; ext=pkt ;;
       syscall)
         inputs="zero args1 args2"; flag=--ctx-in; ext=ctx ;;
+      raw_tracepoint)
+        inputs="raw0 raw1 raw2"; flag=--ctx-in; ext=ctx ;;
       *)
         echo "skip $(basename "$obj"):$prog: the kernel's BPF_PROG_TEST_RUN does not run $type programs"
         continue ;;

@@ -80,6 +80,13 @@ if [ "$(id -u)" = 0 ]; then
       "$CORPUS/shared_kinds.bpf.o" --target shared --engine $engine --data-in "$PKT" --repeat 2 --show-maps
   done
   expect_error shared_refused "kernel map 'lengths' (queue" "$BPFRT" run "$CORPUS/map_queue_stack.bpf.o" --target shared --data-in "$PKT"
+  # Raw tracepoints in the kernel: their u64 arguments as the context, run one at a time; no packet.
+  printf '\x07\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00' > "$tmp/raw.ctx"
+  head -c 100 /dev/zero > "$tmp/raw100.ctx"
+  expect_output raw_tp_kernel "retval: 0xdc (220)" "$BPFRT" run "$CORPUS/raw_tp_args.bpf.o" --target kernel --ctx-in "$tmp/raw.ctx" --repeat 3
+  expect_output raw_tp_bpfrt "retval: 0xdc (220)" "$BPFRT" run "$CORPUS/raw_tp_args.bpf.o" --ctx-in "$tmp/raw.ctx"
+  expect_error raw_tp_packet "takes no packet data" "$BPFRT" run "$CORPUS/raw_tp_args.bpf.o" --target kernel --data-in "$PKT"
+  expect_error raw_tp_too_long "up to 12 u64 arguments (96 bytes), not 100 bytes" "$BPFRT" run "$CORPUS/raw_tp_args.bpf.o" --target kernel --ctx-in "$tmp/raw100.ctx"
 else
   expect_error kernel_privilege "needs CAP_BPF" "$BPFRT" run "$EXAMPLE" --target kernel --data-in "$PKT"
 fi

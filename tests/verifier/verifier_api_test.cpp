@@ -64,7 +64,19 @@ TEST(VerifierLog, LevelOneTracesEveryPathLevelTwoTheStates) {
   EXPECT_TRUE(contains(one.log, "1: (15) if r2 == 0x0 goto pc+1\n")) << one.log;
   EXPECT_TRUE(contains(one.log, "3: (95) exit\n")) << one.log;
   const VerifierReport two = verify(program, ProgramType::kRaw, 2);
-  EXPECT_TRUE(contains(two.log, "1: R0=0 R1=ctx() R2=64 R10=fp0\n")) << two.log;
+  EXPECT_TRUE(contains(two.log, "1: R0=0 R1=ctx() R2=scalar() R10=fp0\n")) << two.log;
+}
+
+// r2 of a raw program is the length of the context it runs with, which engines only require to cover
+// what the program reads: the verifier may not take it to be ctx_size. (Found by fuzz_verifier: with
+// r2 = 32 assumed, r1 + (r2 & 31) was ctx + 0, but an 8-byte context gave ctx + 8.)
+TEST(Verifier, RawContextLengthIsNotAssumedToBeTheContextSize) {
+  const VerifierReport r = verify("ldxb %r8, [%r1]\nand %r2, 31\nadd %r1, %r2\nldxdw %r0, [%r1]\nexit", ProgramType::kRaw,
+                                  0, 32);
+  EXPECT_FALSE(r.accepted);
+  EXPECT_TRUE(contains(r.reason, "ctx")) << r.reason;
+  // Bounded by the program itself, the same access is fine.
+  EXPECT_TRUE(verify("and %r2, 7\nadd %r1, %r2\nldxdw %r0, [%r1]\nexit", ProgramType::kRaw, 0, 32).accepted);
 }
 
 TEST(VerifierLog, BranchesAndPruning) {
