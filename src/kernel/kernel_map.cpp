@@ -179,33 +179,24 @@ class KernelCopyMap final : public Map {
   }
 
   long prog_update(const void* key, const void* value, uint64_t flags) override {
-    std::lock_guard<std::mutex> guard(mutex_);
-    long rc;
     if (!percpu_) {
-      rc = errno_rc(bpf_map_update_elem(fd_, key, value, flags));
-    } else {
-      // A program updates its CPU's value only: the others are read and written back unchanged.
-      const uint32_t cpu = current_cpu() % ncpus_;
-      if (errno_rc(bpf_map_lookup_elem(fd_, key, user_.data())) != 0) {
-        std::fill(user_.begin(), user_.end(), 0);
-      }
-      std::memcpy(user_.data() + size_t{cpu} * vstride_, value, spec_.value_size);
-      rc = errno_rc(bpf_map_update_elem(fd_, key, user_.data(), flags));
+      return do_update(key, value, flags);
     }
+    // A program updates its CPU's value only: the others are read and written back unchanged.
+    std::lock_guard<std::mutex> guard(mutex_);
+    const uint32_t cpu = current_cpu() % ncpus_;
+    if (errno_rc(bpf_map_lookup_elem(fd_, key, user_.data())) != 0) {
+      std::fill(user_.begin(), user_.end(), 0);
+    }
+    std::memcpy(user_.data() + size_t{cpu} * vstride_, value, spec_.value_size);
+    const long rc = errno_rc(bpf_map_update_elem(fd_, key, user_.data(), flags));
     if (rc == 0) {
       refresh_copies(key);
     }
     return rc;
   }
 
-  long prog_delete(const void* key) override {
-    std::lock_guard<std::mutex> guard(mutex_);
-    const long rc = errno_rc(bpf_map_delete_elem(fd_, key));
-    if (rc == 0) {
-      kill_copies(key);
-    }
-    return rc;
-  }
+  long prog_delete(const void* key) override { return do_erase(key); }
 
   long for_each(const std::function<long(const MapElement&)>& fn) override {
     const int token = 0;  // this call's slots

@@ -20,28 +20,7 @@ if [ ! -f "$OBJ" ]; then
   echo "SKIP: the BPF corpus was not built"
   exit 77
 fi
-expect_output() {  # expect_output NAME PATTERN COMMAND...
-  name=$1 pattern=$2
-  shift 2
-  if ! out=$("$@" 2>&1); then
-    echo "FAIL $name: failed: $out"
-    failures=$((failures + 1))
-  elif ! printf '%s' "$out" | grep -q -- "$pattern"; then
-    echo "FAIL $name: output [$out] lacks [$pattern]"
-    failures=$((failures + 1))
-  fi
-}
-expect_error() {  # expect_error NAME PATTERN COMMAND...
-  name=$1 pattern=$2
-  shift 2
-  if out=$("$@" 2>&1); then
-    echo "FAIL $name: succeeded: $out"
-    failures=$((failures + 1))
-  elif ! printf '%s' "$out" | grep -q -- "$pattern"; then
-    echo "FAIL $name: message [$out] lacks [$pattern]"
-    failures=$((failures + 1))
-  fi
-}
+source "$(dirname "$0")/expect.sh"
 wait_for() {  # wait_for FILE PATTERN: up to 20 s
   for _ in $(seq 200); do
     grep -q -- "$2" "$1" 2> /dev/null && return 0

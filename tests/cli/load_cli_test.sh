@@ -15,28 +15,7 @@ fi
 tmp=$(mktemp -d)
 reg="bpfrt-loadtest-$$"
 trap 'rm -rf "$tmp"; "$BPFRT" registry remove --registry "$reg" > /dev/null 2>&1' EXIT
-expect_output() {  # expect_output NAME PATTERN COMMAND...
-  name=$1 pattern=$2
-  shift 2
-  if ! out=$("$@" 2>&1); then
-    echo "FAIL $name: failed: $out"
-    failures=$((failures + 1))
-  elif ! printf '%s' "$out" | grep -q -- "$pattern"; then
-    echo "FAIL $name: output [$out] lacks [$pattern]"
-    failures=$((failures + 1))
-  fi
-}
-expect_error() {  # expect_error NAME PATTERN COMMAND...
-  name=$1 pattern=$2
-  shift 2
-  if out=$("$@" 2>&1); then
-    echo "FAIL $name: succeeded: $out"
-    failures=$((failures + 1))
-  elif ! printf '%s' "$out" | grep -q -- "$pattern"; then
-    echo "FAIL $name: message [$out] lacks [$pattern]"
-    failures=$((failures + 1))
-  fi
-}
+source "$(dirname "$0")/expect.sh"
 
 # Loading into a registry: maps qualified by the object name, programs verified.
 expect_output load "prog [0-9]*: map_hash.xdp_flows (xdp, section xdp), verified" "$BPFRT" load "$CORPUS/map_hash.bpf.o" --registry "$reg"

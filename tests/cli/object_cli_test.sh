@@ -11,30 +11,7 @@ if [ ! -f "$CORPUS/xdp_parse_eth.bpf.o" ]; then
   echo "SKIP: the BPF corpus was not built in $CORPUS"
   exit 0
 fi
-expect_output() {  # expect_output NAME PATTERN COMMAND...
-  name=$1
-  pattern=$2
-  shift 2
-  if ! out=$("$@" 2>&1); then
-    echo "FAIL $name: failed: $out"
-    failures=$((failures + 1))
-  elif ! printf '%s' "$out" | grep -q -- "$pattern"; then
-    echo "FAIL $name: output [$out] lacks [$pattern]"
-    failures=$((failures + 1))
-  fi
-}
-expect_error() {  # expect_error NAME PATTERN COMMAND...
-  name=$1
-  pattern=$2
-  shift 2
-  if out=$("$@" 2>&1); then
-    echo "FAIL $name: succeeded: $out"
-    failures=$((failures + 1))
-  elif ! printf '%s' "$out" | grep -q -- "$pattern"; then
-    echo "FAIL $name: message [$out] lacks [$pattern]"
-    failures=$((failures + 1))
-  fi
-}
+source "$(dirname "$0")/expect.sh"
 
 # An IPv4/UDP packet to port 53 and an IPv6 one.
 printf '\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x01\x08\x00\x45\x00\x00\x1c\x00\x01\x00\x00\x40\x11\x00\x00\x0a\x00\x00\x01\x0a\x00\x00\x02\x04\xd2\x00\x35\x00\x08\x00\x00' > "$tmp/udp.pkt"
