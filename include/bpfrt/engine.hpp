@@ -129,22 +129,33 @@ class Engine {
 
   // Runs the program, following tail calls into other engines' programs.
   [[nodiscard]] Result<uint64_t> run(const RunArgs& args) const;
-  // The same as run(RunArgs{ctx, ctx_len}). JIT engines take a shortcut here for programs that call
-  // no helpers: straight into the machine code, with none of run()'s bookkeeping.
+  // The same as run(RunArgs{ctx, ctx_len}).
   [[nodiscard]] Result<uint64_t> run(void* ctx, size_t ctx_len) const {
-    const size_t usable = ctx == nullptr ? 0 : ctx_len;  // no context: no bytes (one branch, not two)
-    if (usable < options_.min_ctx_size) [[unlikely]] {
-      return context_too_small(usable);
+    const RunOutcome o = run_event(ctx, ctx_len);
+    if (o.failed == 0) [[likely]] {
+      return o.r0;
     }
-    if (direct_ != nullptr) {
-      const DirectReturn r = direct_(ctx, ctx_len, nullptr);
-      if (r.failed == 0) [[likely]] {
-        return r.r0;
-      }
-      return take_direct_error();
-    }
-    return run(RunArgs{ctx, ctx_len});
+    return take_event_error();
   }
+
+  // The per-event entry point, for code that runs a program on every hit of a hook: the same run as
+  // run(ctx, ctx_len), with r0 and a failure flag coming back in registers instead of a Result.
+  // When `failed` is nonzero the run ended in an error, which take_event_error() hands over (once,
+  // on the calling thread, until its next failed run_event). JIT engines of programs that call no
+  // helpers go straight into the machine code here, with none of run()'s bookkeeping.
+  struct RunOutcome {
+    uint64_t r0;
+    uint64_t failed;
+  };
+  [[nodiscard]] RunOutcome run_event(void* ctx, size_t ctx_len) const {
+    const size_t usable = ctx == nullptr ? 0 : ctx_len;  // no context: no bytes
+    if (direct_ != nullptr && usable >= options_.min_ctx_size) [[likely]] {
+      return direct_(ctx, ctx_len, nullptr);
+    }
+    return run_event_slow(ctx, ctx_len);
+  }
+  // The error of this thread's last failed run_event.
+  static Error take_event_error();
 
   virtual EngineKind kind() const = 0;
   const Program& program() const { return program_; }
@@ -156,17 +167,14 @@ class Engine {
  protected:
   Engine(Program program, EngineOptions options);
 
-  // A shortcut into compiled code for run(ctx, ctx_len): r0, and failed = 1 when the run ended in an
-  // error, which the code left with store_direct_error() for take_direct_error() on this thread.
-  struct DirectReturn {
-    uint64_t r0;
-    uint64_t failed;
-  };
-  using DirectEntry = DirectReturn (*)(void* ctx, uint64_t ctx_len, void* reserved);
+  // A shortcut into compiled code for run_event: r0, and failed = 1 when the run ended in an error,
+  // which the code left with store_event_error().
+  using DirectEntry = RunOutcome (*)(void* ctx, uint64_t ctx_len, void* reserved);
   DirectEntry direct_ = nullptr;
-  static void store_direct_error(Error error);
+  static void store_event_error(Error error);
+  // run_event for engines without a shortcut, too small a context, or a failed run: run(RunArgs).
+  RunOutcome run_event_slow(void* ctx, size_t ctx_len) const;
   Error context_too_small(size_t ctx_len) const;
-  static Error take_direct_error();
 
   // Runs this program once. `rc` arrives with the context, user pointer and engine filled in; the
   // engine sets the stack bounds, hands `rc` to helpers and stops as soon as a helper asks.

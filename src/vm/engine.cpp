@@ -134,15 +134,24 @@ Result<uint64_t> Engine::run(const RunArgs& args) const {
 }
 
 namespace {
-thread_local Error t_direct_error;
+thread_local Error t_event_error;
 }  // namespace
 
-void Engine::store_direct_error(Error error) {
-  t_direct_error = std::move(error);
+void Engine::store_event_error(Error error) {
+  t_event_error = std::move(error);
 }
 
-Error Engine::take_direct_error() {
-  return std::move(t_direct_error);
+Error Engine::take_event_error() {
+  return std::move(t_event_error);
+}
+
+Engine::RunOutcome Engine::run_event_slow(void* ctx, size_t ctx_len) const {
+  auto r = run(RunArgs{ctx, ctx_len});
+  if (r) {
+    return {*r, 0};
+  }
+  store_event_error(r.take_error());
+  return {0, 1};
 }
 
 bool RunContext::accessible(uint64_t addr, uint64_t len, bool write) const {

@@ -38,7 +38,7 @@ struct JitInput {
   size_t callx_table_size = 0;
   // Called by the code when a direct run (args = null) ends abnormally.
   void (*direct_fault)(const JitState* state, const void* engine) = nullptr;
-  const void* engine = nullptr;  // the Engine, for region checks, callx lookups and direct_fault
+  const void* engine = nullptr;         // the Engine, for region checks, callx lookups and direct_fault
   std::pmr::memory_resource* resource;  // for compile_jit's own tables
 };
 
@@ -54,6 +54,8 @@ struct JitStats {
   size_t merged_checks = 0;     // block-wide checks standing in for two or more accesses' checks
   size_t inlined_lookups = 0;   // bpf_map_lookup_elem calls emitted inline (array maps)
   size_t direct_lookups = 0;    // bpf_map_lookup_elem calls emitted as a direct call of the map's lookup
+  size_t combined_loads = 0;    // byte-by-byte reassemblies emitted as one wide load (fast copies)
+  size_t dropped_insns = 0;     // instructions the fast copies leave out (dead, or changing nothing)
   size_t code_bytes = 0;
 };
 

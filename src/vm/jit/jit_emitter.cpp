@@ -309,8 +309,15 @@ Emitter::Emitter(const JitInput& input, const ProgramAnalysis& analysis, const J
       stub_pos_(input.resource),
       fixups_(input.resource),
       stubs_(input.resource),
-      shortcuts_(input.resource) {
+      shortcuts_(input.resource),
+      combiner_(program_, analysis, input.resource),
+      rewrites_(input.resource),
+      unchecked_(input.resource) {
   setDefaultJmpNEAR(true);
+  if (combiner_.enabled()) {
+    rewrites_.resize(program_.size());
+    unchecked_.resize(program_.size());
+  }
   std::fill(std::begin(exit_pos_), std::end(exit_pos_), kUnbound);
   std::fill(std::begin(routine_pos_), std::end(routine_pos_), kUnbound);
   bool ctx_first = false;
@@ -440,9 +447,14 @@ void Emitter::emit_program() {
       if (any_checks_) {
         emit_merged_checks(i);
       }
+      if (combiner_.enabled()) {
+        plan_fast_block(i);
+      }
     }
-    emit_insn(i);
+    emit_fast_insn(i);
   }
+  stats_.combined_loads = combiner_.combined_loads();
+  stats_.dropped_insns = combiner_.dropped_insns();
   emit_epilogue();
   emit_common_exits();
   emit_slow_copies();
@@ -582,6 +594,49 @@ void Emitter::emit_insn(size_t index) {
   const OpEmitter& entry = kOpEmitters[static_cast<size_t>(info.id)];
   const Insn in{index, program_[index], info};
   (this->*entry.fn)(in, entry.arg);
+}
+
+void Emitter::plan_fast_block(size_t leader) {
+  const uint32_t count = analysis_.block_insns[leader];
+  size_t i = leader;
+  for (uint32_t k = 0; k < count; ++k, i = next_slot(program_, i)) {
+    unchecked_[i] = checks_[i] == Check::kNone || merged_[i] != 0 ? 1 : 0;
+  }
+  combiner_.plan_block(leader, unchecked_, rewrites_);
+}
+
+void Emitter::emit_fast_insn(size_t index) {
+  if (!combiner_.enabled() || rewrites_[index].kind == SlotRewrite::Kind::kAsIs) {
+    emit_insn(index);
+    return;
+  }
+  const SlotRewrite& r = rewrites_[index];
+  if (r.kind == SlotRewrite::Kind::kWideLoad) {
+    emit_wide_load(Insn{index, program_[index], *program_.op_at(index)}, r);
+  } else if (r.kind == SlotRewrite::Kind::kAndImm) {
+    alu_ri(4, r.width == 8, reg(program_[index].dst).getIdx(), r.off);  // and dst, imm32
+  } else if (r.kind == SlotRewrite::Kind::kMov32) {
+    mov(reg(program_[index].dst).cvt32(), reg(program_[index].src).cvt32());  // mov dst32, src32
+  }
+}
+
+// dst = the bytes a block assembled one load at a time, in one load:
+//   movzx/mov dst, [base + off]; [rol dst16, 8 | bswap dst]; [shl dst, shift]
+void Emitter::emit_wide_load(const Insn& in, const SlotRewrite& r) {
+  const Xbyak::Reg64& d = reg(in.raw.dst);
+  load(r.width, false, d.getIdx(), reg(r.base).getIdx(), r.off);
+  if (r.swap) {
+    if (r.width == 2) {
+      rol(d.cvt16(), 8);
+    } else if (r.width == 4) {
+      bswap(d.cvt32());
+    } else {
+      bswap(d);
+    }
+  }
+  if (r.shift != 0) {
+    shl(d, r.shift);
+  }
 }
 
 const Xbyak::Reg64& Emitter::reg(int bpf) const {

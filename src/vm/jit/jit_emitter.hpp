@@ -9,6 +9,7 @@
 #include <xbyak/xbyak.h>
 
 #include "vm/jit/jit_analysis.hpp"
+#include "vm/jit/jit_combine.hpp"
 #include "vm/jit/jit_compiler.hpp"
 #include "vm/jit/jit_layout.hpp"
 #include "vm/jit/jit_unwind.hpp"
@@ -154,11 +155,11 @@ class Emitter : public Xbyak::CodeGenerator {
   void mem_form(const MemForm& form, int reg_field, int base, int32_t disp);
   // Register-only forms encoded directly as well (x86 register numbers):
   static constexpr size_t kMaxInsnBytes = 16;
-  uint8_t* reserve();           // room for one instruction at the end of the code
-  void commit(size_t count);    // the instruction written there is `count` bytes
-  void alu_ri(int digit, bool is64, int dst, int32_t imm);      // 0x83/0x81 /digit: add or and sub xor cmp
-  void alu_rr(uint8_t opcode, bool is64, int dst, int src);     // opcode r/m=dst, reg=src (0x01 add, 0x39 cmp, ...)
-  void test_ri(bool is64, int dst, uint32_t imm);               // test dst, imm32
+  uint8_t* reserve();                                        // room for one instruction at the end of the code
+  void commit(size_t count);                                 // the instruction written there is `count` bytes
+  void alu_ri(int digit, bool is64, int dst, int32_t imm);   // 0x83/0x81 /digit: add or and sub xor cmp
+  void alu_rr(uint8_t opcode, bool is64, int dst, int src);  // opcode r/m=dst, reg=src (0x01 add, 0x39 cmp, ...)
+  void test_ri(bool is64, int dst, uint32_t imm);            // test dst, imm32
   void load(int width, bool sign, int dst, int base, int32_t disp);  // mov/movzx/movsx dst, [base+disp]
   void store(int width, int src, int base, int32_t disp);            // mov [base+disp], src
   void store_imm(int width, int32_t imm, int base, int32_t disp);    // mov [base+disp], imm
@@ -167,6 +168,9 @@ class Emitter : public Xbyak::CodeGenerator {
   void cmp_reg_mem(int reg, int base, int32_t disp);                 // cmp reg, qword [base+disp]
   const Xbyak::Reg64& reg(int bpf) const;
   void emit_insn(size_t index);
+  void plan_fast_block(size_t leader);  // load combining for the block's normal copy
+  void emit_fast_insn(size_t index);    // an instruction of a block's normal copy, as planned
+  void emit_wide_load(const Insn& in, const SlotRewrite& r);
   void emit_prologue();
   void emit_lean_prologue();
   void zero_unwritten_registers();
@@ -231,8 +235,8 @@ class Emitter : public Xbyak::CodeGenerator {
   // pays for one instruction at a time. Entered when a block-wide check or the budget falls short.
   std::pmr::vector<uint32_t> slow_pos_;
   std::pmr::vector<uint32_t> slow_blocks_;  // blocks with a slow copy, in program order
-  std::pmr::vector<uint8_t> merged_;           // per slot: an access covered by its block's merged check
-  bool any_checks_ = false;  // some access has a run-time check
+  std::pmr::vector<uint8_t> merged_;        // per slot: an access covered by its block's merged check
+  bool any_checks_ = false;                 // some access has a run-time check
   std::pmr::vector<Check> checks_;          // per slot: check_kind of each load, store and atomic
   std::pmr::vector<uint32_t> stub_pos_;     // per stub
   uint32_t exit_pos_[static_cast<int>(Exit::kCount)];
@@ -268,6 +272,9 @@ class Emitter : public Xbyak::CodeGenerator {
   bool lean_ = false;        // direct, and nothing can fault: no JitState, no r12
   int32_t frame_bytes_ = 0;  // what the prologue reserves below the pushes: state, frames, padding
   bool slow_copy_ = false;   // emitting a slow copy: every block end jumps back to the normal code
+  LoadCombiner combiner_;
+  std::pmr::vector<SlotRewrite> rewrites_;  // per slot, for the blocks' normal copies (if combining)
+  std::pmr::vector<uint8_t> unchecked_;     // per slot: an access without a check of its own there
   JitStats stats_;
 };
 

@@ -270,7 +270,7 @@ void JitEngine::direct_fault(const JitState* state, const void* engine) {
   fault.insn = state->fault_insn;
   fault.access = state->fault_access;
   fault.addr = state->fault_addr;
-  store_direct_error(static_cast<const JitEngine*>(engine)->exit_error(fault, nullptr));
+  store_event_error(static_cast<const JitEngine*>(engine)->exit_error(fault, nullptr));
 }
 
 Result<std::unique_ptr<Engine>> create_jit_engine(Program program, EngineOptions options,

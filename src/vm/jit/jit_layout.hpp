@@ -34,7 +34,7 @@ constexpr int width_index(int bytes) {
 
 // What JitEngine::execute hands the code, and where the code reports an abnormal end. The direct
 // shortcut (Engine::run(ctx, len)) passes none: then packet loads read the context, the frames live
-// in the code's own native frame, and an abnormal end is stored with Engine::store_direct_error.
+// in the code's own native frame, and an abnormal end is stored with Engine::store_event_error.
 struct JitArgs {
   RunContext* rc = nullptr;
   uint64_t packet = 0;
