@@ -249,10 +249,62 @@ std::string describe(const Result<uint64_t>& r) {
                      r.error().insn ? std::to_string(*r.error().insn) : "-", r.error().message);
 }
 
+// Accesses through an address made from a stack address by anything but adding or subtracting (or,
+// and, shifts, 32-bit truncation, ...): whether it lands in an active frame depends on the absolute
+// addresses of each engine's stack. Conservative: taint flows through every register-to-register
+// operation, and any non-linear operation touching a tainted value mangles its result.
+std::optional<std::string> stack_address_mangled(const Program& program) {
+  uint32_t tainted = bit(kFramePointer);
+  uint32_t mangled = 0;
+  auto linear = [](Op id) {
+    return id == Op::kAdd64Imm || id == Op::kAdd64Reg || id == Op::kSub64Imm || id == Op::kSub64Reg ||
+           id == Op::kMov64Reg;
+  };
+  for (bool changed = true; changed;) {
+    const uint32_t before_tainted = tainted, before_mangled = mangled;
+    for (size_t i = 0; i < program.size(); i = next_slot(program, i)) {
+      const OpInfo& info = *program.op_at(i);
+      const Instruction& insn = program[i];
+      const bool reg_form = info.form == Form::kAluReg;
+      const bool alu =
+          reg_form || info.form == Form::kAluImm || info.form == Form::kAluUnary || info.form == Form::kEndian;
+      if (!alu || info.id == Op::kMov64Imm || info.id == Op::kMov32Imm) {
+        continue;
+      }
+      const bool reads_dst = !(info.id == Op::kMov64Reg || info.id == Op::kMov32Reg || info.id == Op::kMovsx8To64 ||
+                               info.id == Op::kMovsx16To64 || info.id == Op::kMovsx32To64 ||
+                               info.id == Op::kMovsx8To32 || info.id == Op::kMovsx16To32);
+      const uint32_t inputs = (reg_form ? bit(insn.src) : 0) | (reads_dst ? bit(insn.dst) : 0);
+      if ((inputs & tainted) != 0) {
+        tainted |= bit(insn.dst);
+        if (!linear(info.id) || (inputs & mangled) != 0) {
+          mangled |= bit(insn.dst);
+        }
+      }
+    }
+    changed = tainted != before_tainted || mangled != before_mangled;
+  }
+  for (size_t i = 0; i < program.size(); i = next_slot(program, i)) {
+    const OpInfo& info = *program.op_at(i);
+    const Instruction& insn = program[i];
+    const int base = info.form == Form::kLoad || info.form == Form::kLdInd ? insn.src
+                     : info.form == Form::kStoreImm || info.form == Form::kStoreReg || info.form == Form::kAtomic
+                         ? insn.dst
+                         : -1;
+    if (base >= 0 && (mangled & bit(base)) != 0) {
+      return fmt::format("instruction {} accesses memory through a stack address changed by more than an offset", i);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> differential_hazard(const Program& program, const HelperTable* helpers) {
   if (auto why = clobbered_read(program, helpers)) {
+    return why;
+  }
+  if (auto why = stack_address_mangled(program)) {
     return why;
   }
   return stack_address_escapes(program);

@@ -482,6 +482,12 @@ TEST(JitDifferentialHarness, Hazards) {
   EXPECT_FALSE(hazard("mov %r2, %r10\nadd %r2, -8\nstdw [%r2+0], 1\nldxdw %r0, [%r2+0]\nexit"));
   // A stack pointer handed to a helper may come back in r0.
   EXPECT_TRUE(hazard("mov %r1, %r10\ncall 3\nexit"));
+  // An address made from a stack address by more than an offset: whether it lands in a frame depends
+  // on where each engine's stack lies (found by fuzz_differential: r2 |= r10, then a store).
+  EXPECT_TRUE(hazard("mov %r2, 1\nor %r2, %r10\nstdw [%r2+246], 1\nmov %r0, 0\nexit"));
+  EXPECT_TRUE(hazard("mov %r2, %r10\nand %r2, -4096\nldxb %r0, [%r2+0]\nexit"));
+  EXPECT_TRUE(hazard("mov32 %r2, %r10\nmov %r3, %r2\nadd %r3, 8\nstb [%r3+0], 1\nmov %r0, 0\nexit"));
+  EXPECT_FALSE(hazard("mov %r2, %r10\nmov %r3, 8\nsub %r2, %r3\nstb [%r2+0], 1\nmov %r0, 0\nexit"));
   EXPECT_EQ(normalize_addresses("at 0x10 and 0x2000 and 0x", 0x1000, 0x3000), "at 0x? and 0x2000 and 0x?");
 }
 
