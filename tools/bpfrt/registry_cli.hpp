@@ -34,6 +34,7 @@ std::string map_errno_text(int rc);
 std::string hex_bytes(const uint8_t* p, size_t n);
 // ["0x01", "0x00", ...] as bpftool -j prints bytes.
 nlohmann::json json_bytes(const uint8_t* p, size_t n);
+// Bytes typed by the user (byte_input.hpp); fails the command naming `what` and the bad token.
 std::vector<uint8_t> parse_bytes(const std::string& text, const char* what);
 
 void print_json(const nlohmann::json& j, const OutputOptions& out);
