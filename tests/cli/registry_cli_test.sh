@@ -130,6 +130,13 @@ echo '{"format":"bpfrt-registry","version":1,"maps":[{"handle":1}]}' > "$tmp/bad
 expect_error "bad import" "maps\[0\].name: missing" "$BPFRT" import "$tmp/bad.json" --registry "$other"
 expect_error "missing file" "cannot open" "$BPFRT" import "$tmp/none.json"
 
+# Commands that fail leave no registry they created behind.
+fresh="$BPFRT_REGISTRY-fresh"
+expect_error "fresh map create" "arrays need key_size 4" "$BPFRT" map create x --type array --key-size 8 --value-size 4 --max-entries 1 --registry "$fresh"
+expect_error "fresh prog load" "cannot open\|No such file" "$BPFRT" prog load "$tmp/none.s" --registry "$fresh"
+expect_error "fresh import" "maps\[0\].name: missing" "$BPFRT" import "$tmp/bad.json" --registry "$fresh"
+[ -e "/dev/shm/$fresh" ] && { echo "FAIL a failed command left registry $fresh behind"; failures=$((failures + 1)); "$BPFRT" registry remove --registry "$fresh"; }
+
 check "registry show" "registry $BPFRT_REGISTRY  /dev/shm/$BPFRT_REGISTRY  capacity 1024" "$("$BPFRT" registry show | head -1)"
 "$BPFRT" map remove q || failures=$((failures + 1))
 expect_error "removed" "no map named 'q'" "$BPFRT" map dump q

@@ -347,6 +347,7 @@ void getnext(const MapArgs& a) {
 
 void create(const MapArgs& a) {
   auto rt = open_runtime(a.registry);
+  NewRegistryGuard new_registry(*rt);
   MapSpec spec;
   spec.name = a.name;
   spec.type = unwrap(parse_map_type(a.type));
@@ -357,6 +358,7 @@ void create(const MapArgs& a) {
   spec.map_extra = a.map_extra;
   const uint32_t inner = a.inner.empty() ? 0 : unwrap(rt->find(ObjectKind::kMap, a.inner));
   const uint32_t handle = unwrap(rt->create_map(spec, inner));
+  new_registry.keep();
   if (a.out.json || a.out.pretty) {
     print_json({{"handle", handle}, {"name", a.name}}, a.out);
   } else {
