@@ -126,6 +126,12 @@ class Runtime final : public HelperHost {
   // Removes a registry and every shared-memory object it names. Processes that have them open keep
   // working on their mappings.
   static Status remove_registry(const std::string& name);
+  // Whether open() created the registry (its name did not exist before).
+  bool created_registry() const;
+  // For a command that created the registry and then failed: removes it if it holds no objects (the
+  // trace pipe aside) and its name still refers to it, so the failure leaves nothing behind; a registry
+  // others started using meanwhile stays. Returns whether it was removed (never for a private one).
+  Result<bool> remove_registry_if_unused();
 
   ~Runtime() override;
   Runtime(const Runtime&) = delete;

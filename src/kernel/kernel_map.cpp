@@ -155,16 +155,13 @@ class KernelCopyMap final : public Map {
         return value_at(i);  // the run sees its own writes
       }
     }
-    const uint32_t cpu = percpu_ ? current_cpu() % ncpus_ : 0;
     if (errno_rc(bpf_map_lookup_elem(fd_, key, user_.data())) != 0) {
       return nullptr;
     }
-    const uint32_t i = take_slot(run, key, cpu);
+    const uint32_t i = copy_in(run, key);
     if (i == kSlots) {
       return nullptr;  // every slot is held by running programs: as if absent (documented)
     }
-    std::memcpy(value_at(i), user_.data() + size_t{cpu} * vstride_, spec_.value_size);
-    std::memcpy(snapshot_at(i), value_at(i), spec_.value_size);
     return value_at(i);
   }
 
@@ -172,8 +169,7 @@ class KernelCopyMap final : public Map {
     std::lock_guard<std::mutex> guard(mutex_);
     for (uint32_t i = 0; i < kSlots; ++i) {
       if (slots_[i].owner == run) {
-        write_back(i);
-        slots_[i].owner = nullptr;
+        release_slot(i);
       }
     }
   }
@@ -216,19 +212,15 @@ class KernelCopyMap final : public Map {
         if (errno_rc(bpf_map_lookup_elem(fd_, key.data(), user_.data())) != 0) {
           continue;  // deleted meanwhile
         }
-        const uint32_t cpu = percpu_ ? current_cpu() % ncpus_ : 0;
-        i = take_slot(&token, key.data(), cpu);
+        i = copy_in(&token, key.data());
         if (i == kSlots) {
           break;
         }
-        std::memcpy(value_at(i), user_.data() + size_t{cpu} * vstride_, spec_.value_size);
-        std::memcpy(snapshot_at(i), value_at(i), spec_.value_size);
       }
       ++calls;
       const long stop = fn(MapElement{key_at(i), value_at(i)});  // without the lock: fn may use the map
       std::lock_guard<std::mutex> guard(mutex_);
-      write_back(i);
-      slots_[i].owner = nullptr;
+      release_slot(i);
       if (stop != 0) {
         break;
       }
@@ -283,8 +275,29 @@ class KernelCopyMap final : public Map {
     return kSlots;
   }
 
-  // Writes slot i back if the program changed it (an element deleted meanwhile stays deleted: the
-  // update with BPF_EXIST fails). Under mutex_.
+  // A copy of `key`'s element, just read into user_, in a free slot now owned by `owner` (per-CPU maps:
+  // this CPU's value); kSlots if every slot is taken. Under mutex_.
+  uint32_t copy_in(const void* owner, const void* key) {
+    const uint32_t i = take_slot(owner, key, percpu_ ? current_cpu() % ncpus_ : 0);
+    if (i != kSlots) {
+      fill_slot(i);
+    }
+    return i;
+  }
+
+  // Slot i's copy set from the element read into user_ (its CPU's value), and the snapshot write_back
+  // compares it with. Under mutex_.
+  void fill_slot(uint32_t i) {
+    std::memcpy(value_at(i), user_.data() + size_t{slots_[i].cpu} * vstride_, spec_.value_size);
+    std::memcpy(snapshot_at(i), value_at(i), spec_.value_size);
+  }
+
+  // The end of a copy's use: written back if changed, its slot free again. Under mutex_.
+  void release_slot(uint32_t i) {
+    write_back(i);
+    slots_[i].owner = nullptr;
+  }
+
   // Copies of a deleted element: their pointers stay valid until the run ends, but later lookups do
   // not find them and nothing is written back (a re-inserted element is not overwritten). Under mutex_.
   void kill_copies(const void* key) {
@@ -295,6 +308,8 @@ class KernelCopyMap final : public Map {
     }
   }
 
+  // Writes slot i back if the program changed it (an element deleted meanwhile stays deleted: the
+  // update with BPF_EXIST fails). Under mutex_.
   void write_back(uint32_t i) {
     if (!slots_[i].live || std::memcmp(value_at(i), snapshot_at(i), spec_.value_size) == 0) {
       return;
@@ -323,8 +338,7 @@ class KernelCopyMap final : public Map {
         return;
       }
       read = true;
-      std::memcpy(value_at(i), user_.data() + size_t{slots_[i].cpu} * vstride_, spec_.value_size);
-      std::memcpy(snapshot_at(i), value_at(i), spec_.value_size);
+      fill_slot(i);
     }
   }
 

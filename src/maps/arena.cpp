@@ -162,6 +162,16 @@ Status Arena::mirror_tail(size_t offset) {
   return {};
 }
 
+bool Arena::is_shared_object(const std::string& name) const {
+  if (!check_shm_name(name)) {
+    return false;
+  }
+  struct stat mine {};
+  struct stat named {};
+  return fd_ >= 0 && ::fstat(fd_, &mine) == 0 && ::stat(("/dev/shm/" + name).c_str(), &named) == 0 &&
+         mine.st_dev == named.st_dev && mine.st_ino == named.st_ino;
+}
+
 Arena::~Arena() {
   if (base_ != nullptr) {
     ::munmap(base_, mapped_);

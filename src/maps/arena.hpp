@@ -26,6 +26,9 @@ class Arena {
   [[nodiscard]] static Result<std::unique_ptr<Arena>> open_shared(const std::string& name);
   // Removes a shared-memory object name (mappings stay valid); ENOENT is not an error.
   static Status unlink_shared(const std::string& name);
+  // Whether the shared-memory object `name` is this arena's memory (it was not removed, or removed
+  // and made again, since this arena was created or opened).
+  bool is_shared_object(const std::string& name) const;
 
   ~Arena();
   Arena(const Arena&) = delete;

@@ -124,7 +124,7 @@ Result<std::unique_ptr<RegistryStore>> RegistryStore::open(const std::string& na
     const int err = errno;
     (void)Arena::unlink_shared(tmp);
     if (rc == 0) {
-      return std::unique_ptr<RegistryStore>(new RegistryStore(std::move(*fresh), name));
+      return std::unique_ptr<RegistryStore>(new RegistryStore(std::move(*fresh), name, true));
     }
     if (err != EEXIST) {
       return make_error(ErrorCode::kIo,
@@ -178,6 +178,34 @@ Status RegistryStore::remove(const std::string& name) {
     return make_error(ErrorCode::kNotFound, fmt::format("there is no registry '{}'", name));
   }
   return {};
+}
+
+Result<bool> RegistryStore::remove_if_unused() {
+  if (name_.empty()) {
+    return false;
+  }
+  Lock lock(*this);
+  for (uint32_t h = 1; h <= capacity(); ++h) {
+    const Record* r = record(h);
+    if (r->state.load() != kRecordFree && r->name[0] != '.') {
+      return false;
+    }
+  }
+  if (!arena_->is_shared_object(name_)) {
+    return false;  // removed already, perhaps made again by someone else
+  }
+  for (uint32_t h = 1; h <= capacity(); ++h) {
+    Record* r = record(h);
+    if (r->state.load() != kRecordFree) {
+      unlink_record_object(*r);
+      release(h);
+    }
+  }
+  header(*arena_)->trace_pipe.store(0);
+  if (::unlink(("/dev/shm/" + name_).c_str()) != 0 && errno != ENOENT) {
+    return make_error(ErrorCode::kIo, fmt::format("cannot remove /dev/shm/{}: {}", name_, std::strerror(errno)));
+  }
+  return true;
 }
 
 RegistryStore::Lock::Lock(RegistryStore& store) : lock_(header(*store.arena_)->lock) {

@@ -92,6 +92,14 @@ class RegistryStore {
   static Status check_registry_name(const std::string& name);
   static Result<std::unique_ptr<RegistryStore>> open_existing(const std::string& name);
 
+  // Whether open() created the registry (its name did not exist).
+  bool created() const { return created_; }
+  // Removes the registry if no record is in use but reserved ones (names starting with '.', such as
+  // the trace pipe: their objects go with it) and its name still refers to this table; returns whether
+  // it did. Objects of dead creators are left to `remove` (their names cannot be told from a
+  // concurrent creator's).
+  Result<bool> remove_if_unused();
+
   class Lock {
    public:
     explicit Lock(RegistryStore& store);
@@ -117,11 +125,13 @@ class RegistryStore {
   std::atomic<uint64_t>& trace_lost();
 
  private:
-  RegistryStore(std::unique_ptr<Arena> arena, std::string name) : arena_(std::move(arena)), name_(std::move(name)) {}
+  RegistryStore(std::unique_ptr<Arena> arena, std::string name, bool created = false)
+      : arena_(std::move(arena)), name_(std::move(name)), created_(created) {}
   void reclaim_abandoned();
 
   std::unique_ptr<Arena> arena_;
   std::string name_;
+  bool created_;
   friend class Lock;
 };
 

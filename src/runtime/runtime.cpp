@@ -160,6 +160,14 @@ Status Runtime::remove_registry(const std::string& name) {
   return RegistryStore::remove(name);
 }
 
+bool Runtime::created_registry() const {
+  return store_->created();
+}
+
+Result<bool> Runtime::remove_registry_if_unused() {
+  return store_->remove_if_unused();
+}
+
 uint32_t Runtime::capacity() const {
   return store_->capacity();
 }

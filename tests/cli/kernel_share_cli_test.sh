@@ -46,6 +46,7 @@ if [ "${4:-}" = "--pinned" ]; then
   expect_output pin_dump "key: 2a 00 00 00  value: 02 00 00 00 00 00 00 00" "$BPFRT" map dump shared_registry.by_len --registry "$reg"
   expect_output pin_show "pinned $pins/totals" "$BPFRT" map show shared_registry.totals --registry "$reg"
   expect_error pin_busy "pin directory $pins is not empty" "$BPFRT" load "$OBJ" --target shared --registry "$reg-2" --pin-dir "$pins"
+  [ ! -e "/dev/shm/$reg-2" ] || { echo "FAIL pin_busy_registry: the failed load left registry $reg-2"; failures=$((failures + 1)); }
   "$BPFRT" registry remove --registry "$reg-2" > /dev/null 2>&1
   expect_output pin_unload "removed the pins under $pins" "$BPFRT" unload shared_registry --registry "$reg"
   [ ! -e "$pins" ] || { echo "FAIL pin_gone: $pins is still there: $(ls -R "$pins")"; failures=$((failures + 1)); }
@@ -60,6 +61,24 @@ holder=""
 trap '[ -n "$holder" ] && kill "$holder" 2> /dev/null; rm -rf "$tmp"; "$BPFRT" registry remove --registry "$reg" > /dev/null 2>&1' EXIT
 
 expect_error needs_pin_or_hold "is not on a BPF filesystem.*--hold" "$BPFRT" load "$OBJ" --target shared --registry "$reg" --pin-dir "$tmp/pins"
+# A failed load removes the registry it created, and leaves one that existed as it was.
+no_registry() {  # no_registry NAME REGISTRY
+  if [ -e "/dev/shm/$2" ]; then
+    echo "FAIL $1: the failed load left registry $2 behind"
+    failures=$((failures + 1))
+    "$BPFRT" registry remove --registry "$2" > /dev/null 2>&1
+  fi
+}
+no_registry needs_pin_or_hold_registry "$reg"
+expect_error kernel_refused "the kernel (through libbpf) refuses to load" "$BPFRT" load "$CORPUS/bad/unchecked_packet.bpf.o" --target shared --registry "$reg" --hold
+no_registry kernel_refused_registry "$reg"
+"$BPFRT" map create kept --type array --key-size 4 --value-size 4 --max-entries 1 --registry "$reg" > /dev/null || failures=$((failures + 1))
+"$BPFRT" map update kept --key "0 0 0 0" --value "7 0 0 0" --registry "$reg" || failures=$((failures + 1))
+expect_error kernel_refused_existing "refuses to load" "$BPFRT" load "$CORPUS/bad/unchecked_packet.bpf.o" --target shared --registry "$reg" --hold
+expect_output existing_kept "value: 07 00 00 00" "$BPFRT" map lookup kept --key "0 0 0 0" --registry "$reg"
+"$BPFRT" map remove kept --registry "$reg" || failures=$((failures + 1))
+expect_error empty_existing "refuses to load" "$BPFRT" load "$CORPUS/bad/unchecked_packet.bpf.o" --target shared --registry "$reg" --hold
+[ -e "/dev/shm/$reg" ] || { echo "FAIL empty_existing_kept: an empty registry that existed was removed"; failures=$((failures + 1)); }
 expect_error hold_only_shared "--hold applies to --target shared only" "$BPFRT" load "$OBJ" --registry "$reg" --hold
 
 # --hold in the background; everything else from other processes.

@@ -35,6 +35,16 @@ expect_error rodata_frozen "not permitted" "$BPFRT" map update xdp_counter.rodat
 # The verifier refuses: the load fails, names the program and shows the log; nothing stays behind.
 expect_error refused "R[0-9] invalid mem access\|invalid access to packet" "$BPFRT" load "$CORPUS/bad/unchecked_packet.bpf.o" --registry "$reg"
 expect_error refused_names "section 'xdp'.*xdp_unchecked" "$BPFRT" load "$CORPUS/bad/unchecked_packet.bpf.o" --registry "$reg"
+expect_output refused_kept "xdp_counter.rodata" "$BPFRT" map list --registry "$reg"
+# A failed load or run removes the registry it created (an existing one stays, above).
+for cmd in load run; do
+  expect_error "refused_fresh_$cmd" "the verifier refused" "$BPFRT" $cmd "$CORPUS/bad/unchecked_packet.bpf.o" --registry "$reg-fresh"
+  if [ -e "/dev/shm/$reg-fresh" ]; then
+    echo "FAIL refused_fresh_$cmd: the failed $cmd left registry $reg-fresh behind"
+    failures=$((failures + 1))
+    "$BPFRT" registry remove --registry "$reg-fresh" > /dev/null 2>&1
+  fi
+done
 expect_error refused_run "the verifier refused" "$BPFRT" run "$CORPUS/bad/unchecked_packet.bpf.o" --data-in "$PKT"
 expect_output no_verify_warns "WARNING: --no-verify" "$BPFRT" run "$CORPUS/bad/unchecked_packet.bpf.o" --data-in "$PKT" --no-verify
 # Bad input.

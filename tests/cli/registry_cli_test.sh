@@ -46,6 +46,24 @@ expect_error "missing key" "key 02 00 00 00: no such element (ENOENT)" "$BPFRT" 
 expect_error "noexist" "element exists (EEXIST)" "$BPFRT" map update counts --key 01000000 --value 0000000000000000 --flags noexist
 expect_error "key size" "key is 2 bytes; map 'counts' needs 4" "$BPFRT" map lookup counts --key 0100
 expect_error "bad hex" "invalid hex bytes" "$BPFRT" map lookup counts --key zz
+# Keys and values as bpftool users type them: one or two hex digits a token, 0x optional, or pairs.
+"$BPFRT" map update counts --key "0 0 0 0" --value "de ad be ef 0 0 0 0" || { echo "FAIL spaced update"; failures=$((failures + 1)); }
+check "spaced lookup" "key: 00 00 00 00  value: de ad be ef 00 00 00 00" "$("$BPFRT" map lookup counts --key "0 0 0 0")"
+check "0x tokens" "key: 00 00 00 00  value: de ad be ef 00 00 00 00" "$("$BPFRT" map lookup counts --key "0x0 0x00 0X0 00")"
+check "mixed tokens" "key: 00 00 00 00  value: de ad be ef 00 00 00 00" "$("$BPFRT" map lookup counts --key " 0000	0 0 ")"
+"$BPFRT" map update counts --key "3 0 0 0" --value "0xff 1 2 3 4 5 6 7" || { echo "FAIL 0x value"; failures=$((failures + 1)); }
+check "0x value" "key: 03 00 00 00  value: ff 01 02 03 04 05 06 07" "$("$BPFRT" map lookup counts --key 03000000)"
+"$BPFRT" map delete counts --key "3 0 0 0" || { echo "FAIL spaced delete"; failures=$((failures + 1)); }
+expect_error "deleted" "ENOENT" "$BPFRT" map lookup counts --key "3 0 0 0"
+expect_error "bad token" "key: invalid hex bytes: token 4 'zz' is not hexadecimal" "$BPFRT" map lookup counts --key "0 0 0 zz"
+expect_error "odd token" "token 2 '000' has an odd number of hex digits" "$BPFRT" map lookup counts --key "0 000"
+expect_error "0x number" "token 1 '0x0100' is more than one byte after 0x" "$BPFRT" map lookup counts --key "0x0100 0 0"
+expect_error "bare 0x" "token 1 '0x' has no digits" "$BPFRT" map delete counts --key "0x 0 0 0"
+expect_error "value token" "value: invalid hex bytes: token 8 '1ff'" "$BPFRT" map update counts --key "0 0 0 0" --value "0 0 0 0 0 0 0 1ff"
+expect_error "spaced key size" "key is 3 bytes; map 'counts' needs 4" "$BPFRT" map lookup counts --key "0 0 0"
+expect_error "spaced value size" "value is 9 bytes; map 'counts' needs 8" "$BPFRT" map update counts --key "0 0 0 0" --value "0 0 0 0 0 0 0 0 0"
+expect_error "empty key" "key is 0 bytes; map 'counts' needs 4" "$BPFRT" map lookup counts --key " "
+"$BPFRT" map delete counts --key "0 0 0 0" || { echo "FAIL spaced cleanup"; failures=$((failures + 1)); }
 expect_error "no map" "no map named 'nope'" "$BPFRT" map dump nope
 expect_error "bad type" "unknown map type 'hashy'" "$BPFRT" map create x --type hashy --max-entries 1
 expect_error "bad spec" "arrays need key_size 4" "$BPFRT" map create x --type array --key-size 8 --value-size 4 --max-entries 1
@@ -111,6 +129,13 @@ expect_error "import twice" "already exists" "$BPFRT" import "$tmp/a.json" --reg
 echo '{"format":"bpfrt-registry","version":1,"maps":[{"handle":1}]}' > "$tmp/bad.json"
 expect_error "bad import" "maps\[0\].name: missing" "$BPFRT" import "$tmp/bad.json" --registry "$other"
 expect_error "missing file" "cannot open" "$BPFRT" import "$tmp/none.json"
+
+# Commands that fail leave no registry they created behind.
+fresh="$BPFRT_REGISTRY-fresh"
+expect_error "fresh map create" "arrays need key_size 4" "$BPFRT" map create x --type array --key-size 8 --value-size 4 --max-entries 1 --registry "$fresh"
+expect_error "fresh prog load" "cannot open\|No such file" "$BPFRT" prog load "$tmp/none.s" --registry "$fresh"
+expect_error "fresh import" "maps\[0\].name: missing" "$BPFRT" import "$tmp/bad.json" --registry "$fresh"
+[ -e "/dev/shm/$fresh" ] && { echo "FAIL a failed command left registry $fresh behind"; failures=$((failures + 1)); "$BPFRT" registry remove --registry "$fresh"; }
 
 check "registry show" "registry $BPFRT_REGISTRY  /dev/shm/$BPFRT_REGISTRY  capacity 1024" "$("$BPFRT" registry show | head -1)"
 "$BPFRT" map remove q || failures=$((failures + 1))

@@ -71,6 +71,10 @@ TEST(TestVector, HexBytes) {
   // The upstream runner ends the program line with a newline.
   EXPECT_EQ(*parse_hex_bytes("b7 00\n95 00 \n"), (std::vector<uint8_t>{0xb7, 0x00, 0x95, 0x00}));
   EXPECT_FALSE(parse_hex_bytes("abc").ok());
+  // The conformance format stays strict: pairs of digits only (the CLI's byte input is looser).
+  EXPECT_FALSE(parse_hex_bytes("0 0 0 0").ok());
+  EXPECT_FALSE(parse_hex_bytes("0x01 0x02").ok());
+  EXPECT_FALSE(parse_test_vector("-- asm\nexit\n-- mem\n0 0\n").ok());
 }
 
 }  // namespace

@@ -245,6 +245,79 @@ TEST(KernelSharedMaps, ProgramCopiesAreWrittenBackWhenTheRunEnds) {
   close(fd);
 }
 
+// The copy slots: a copy no program changed follows updates through the map, a changed one keeps the
+// program's bytes (written back when the run ends); 256 slots at most, a lookup beyond them finds
+// nothing and for_each stops; every slot is free again after prog_run_end and after for_each.
+TEST(KernelSharedMaps, CopySlotsAreRefreshedBoundedAndReleased) {
+  if (auto why = check_kernel_privilege(); !why) {
+    GTEST_SKIP() << why.error().message;
+  }
+  constexpr uint32_t kSlots = 256;
+  MapSpec spec;
+  spec.type = MapType::kHash;
+  spec.key_size = 4;
+  spec.value_size = 8;
+  spec.max_entries = kSlots + 8;
+  const int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "slots", 4, 8, spec.max_entries, nullptr);
+  ASSERT_GE(fd, 0);
+  KernelMapInfo info{"slots", fd, spec};
+  auto map = make_kernel_map(info, "slots");
+  ASSERT_TRUE(map.ok()) << map.error().message;
+  Map& m = **map;
+  for (uint32_t k = 0; k <= kSlots; ++k) {
+    const uint64_t v = 10 + k;
+    ASSERT_EQ(m.update(&k, &v), 0) << k;
+  }
+  const uint32_t k0 = 0;
+  const int run_a = 0;
+  auto* p = static_cast<uint64_t*>(m.prog_lookup_copy(&k0, &run_a));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(*p, 10u);
+  const uint64_t twenty = 20;
+  ASSERT_EQ(m.update(&k0, &twenty), 0);
+  EXPECT_EQ(*p, 20u);  // unchanged copy: refreshed
+  *p = 21;
+  const uint64_t thirty = 30;
+  ASSERT_EQ(m.update(&k0, &thirty), 0);
+  EXPECT_EQ(*p, 21u);  // changed copy: the program's bytes stay
+  m.prog_run_end(&run_a);
+  EXPECT_EQ(kernel_u64(info, 0), 21u);
+
+  // Every slot held by one run: the next key is not found, for_each stops at once.
+  const int run_b = 0;
+  for (uint32_t k = 0; k < kSlots; ++k) {
+    ASSERT_NE(m.prog_lookup_copy(&k, &run_b), nullptr) << k;
+  }
+  const uint32_t last = kSlots;
+  EXPECT_EQ(m.prog_lookup_copy(&last, &run_b), nullptr);
+  EXPECT_EQ(m.for_each([](const MapElement&) -> long { return 0; }), 0);
+  m.prog_run_end(&run_b);
+  const int run_c = 0;
+  auto* q = static_cast<uint64_t*>(m.prog_lookup_copy(&last, &run_c));
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(*q, 10u + kSlots);
+  m.prog_run_end(&run_c);
+
+  // for_each: a callback that stops after one element gets one call, its change written back.
+  uint32_t seen = 0;
+  const long calls = m.for_each([&seen](const MapElement& e) -> long {
+    std::memcpy(&seen, e.key, sizeof(seen));
+    const uint64_t v = 1000;
+    std::memcpy(e.value, &v, sizeof(v));
+    return 1;
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(kernel_u64(info, seen), 1000u);
+  // A full pass visits every element and leaves every slot free.
+  EXPECT_EQ(m.for_each([](const MapElement&) -> long { return 0; }), long{kSlots} + 1);
+  const int run_d = 0;
+  for (uint32_t k = 0; k < kSlots; ++k) {
+    ASSERT_NE(m.prog_lookup_copy(&k, &run_d), nullptr) << k;
+  }
+  m.prog_run_end(&run_d);
+  close(fd);
+}
+
 // Per-CPU copies carry the calling CPU's value and write back only that one; for_each hands each
 // callback a copy written back after it; a kernel perf event array refuses flags the kernel refuses.
 TEST(KernelSharedMaps, PerCpuCopiesForEachAndPerfFlags) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <thread>
 
+#include <dirent.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -539,6 +540,57 @@ TEST(Registry, RemoveRegistryRemovesItsObjects) {
   EXPECT_NE(stat(("/dev/shm/" + reg.name).c_str(), &st), 0);
   EXPECT_FALSE(Runtime::remove_registry(reg.name).ok());
   EXPECT_FALSE(Runtime::open({"bad name!", 4}).ok());
+}
+
+// What a command that created a registry and then failed calls: the registry goes if nothing but
+// reserved objects are in it, and stays if it is in use or its name now names another registry.
+TEST(Registry, ACreatorRemovesItsRegistryOnlyIfUnused) {
+  TestRegistry reg;
+  auto shm_objects = [&] {
+    size_t n = 0;
+    if (DIR* dir = opendir("/dev/shm"); dir != nullptr) {
+      while (dirent* e = readdir(dir)) {
+        n += std::string(e->d_name).starts_with(reg.name + ".") ? 1 : 0;
+      }
+      closedir(dir);
+    }
+    return n;
+  };
+  struct stat st {};
+  auto first = reg.open();
+  ASSERT_NE(first, nullptr);
+  EXPECT_TRUE(first->created_registry());
+  auto second = reg.open();
+  ASSERT_NE(second, nullptr);
+  EXPECT_FALSE(second->created_registry());
+  // Someone else's map keeps it.
+  const uint32_t m = must(second->create_map(spec_of("m", MapType::kHash, 4, 4, 4)));
+  auto kept = first->remove_registry_if_unused();
+  ASSERT_TRUE(kept.ok()) << kept.error().message;
+  EXPECT_FALSE(*kept);
+  ASSERT_EQ(stat(("/dev/shm/" + reg.name).c_str(), &st), 0);
+  ASSERT_TRUE(second->remove_map(m).ok());
+  // The trace pipe (reserved) does not, and goes with it.
+  ASSERT_TRUE(first->trace_pipe().ok());
+  EXPECT_GT(shm_objects(), 0u);
+  auto removed = first->remove_registry_if_unused();
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_TRUE(*removed);
+  EXPECT_NE(stat(("/dev/shm/" + reg.name).c_str(), &st), 0);
+  EXPECT_EQ(shm_objects(), 0u);
+  // Made again by another opener: the old creator's call leaves the new registry alone.
+  auto third = reg.open();
+  ASSERT_NE(third, nullptr);
+  EXPECT_TRUE(third->created_registry());
+  auto other = first->remove_registry_if_unused();
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(*other);
+  EXPECT_EQ(stat(("/dev/shm/" + reg.name).c_str(), &st), 0);
+  // A private registry is never removed.
+  auto priv = Runtime::open({"", 8});
+  ASSERT_TRUE(priv.ok());
+  EXPECT_FALSE((*priv)->created_registry());
+  EXPECT_FALSE(*(*priv)->remove_registry_if_unused());
 }
 
 TEST(Registry, PrivateRegistriesNeedNoSharedMemory) {

@@ -247,12 +247,14 @@ void load_command(const LoadArgs& args) {
     warn_unverified();
   }
   auto rt = open_runtime(args.registry);
+  NewRegistryGuard new_registry(*rt);
   ObjectLoadOptions options;
   options.name = args.name;
   options.programs = programs;
   options.verify = !args.no_verify;
   options.log_level = args.log_level;
   const LoadedObject loaded = load_into(*rt, obj, options);
+  new_registry.keep();
   for (const LoadedMap& m : loaded.maps) {
     std::cout << fmt::format("map {}: {} ({}){}\n", m.handle, m.registry_name,
                              map_type_name(static_cast<MapType>(obj.maps()[m.index].type)),
@@ -391,11 +393,13 @@ void run_object_command(const ObjectRunArgs& args) {
   } else {
     rt = open_runtime(args.registry);
   }
+  NewRegistryGuard new_registry(*rt);
   ObjectLoadOptions options;
   options.programs = {p.name};
   options.verify = !args.no_verify;
   options.reuse = !args.registry.empty();  // run again where it is loaded: the maps keep their contents
   const LoadedObject loaded = load_into(*rt, obj, options);
+  new_registry.keep();
   const LoadedProgram* lp = loaded.find_program(p.name);
   const TestRunInput input = read_input(args.data_in, args.ctx_in, args.repeat);
   const EngineKind kind = unwrap(parse_engine_kind(args.engine));

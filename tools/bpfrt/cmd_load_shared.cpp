@@ -137,6 +137,7 @@ void load_shared_command(const SharedLoadArgs& args, const Object& obj) {
   }
   const std::string name = args.name.empty() ? default_load_name(obj.name()) : args.name;
   auto rt = open_runtime(args.registry);
+  NewRegistryGuard new_registry(*rt);
   for (const RegistryMapInfo& m : rt->list_maps()) {
     if (m.name.starts_with(name + ".")) {
       fail(
@@ -169,6 +170,7 @@ void load_shared_command(const SharedLoadArgs& args, const Object& obj) {
   if (!loaded) {
     fail(loaded.error());
   }
+  new_registry.keep();
   print_loaded(*rt, obj, *loaded, k);
   if (!args.hold) {
     guard->keep();

@@ -347,6 +347,7 @@ void getnext(const MapArgs& a) {
 
 void create(const MapArgs& a) {
   auto rt = open_runtime(a.registry);
+  NewRegistryGuard new_registry(*rt);
   MapSpec spec;
   spec.name = a.name;
   spec.type = unwrap(parse_map_type(a.type));
@@ -357,6 +358,7 @@ void create(const MapArgs& a) {
   spec.map_extra = a.map_extra;
   const uint32_t inner = a.inner.empty() ? 0 : unwrap(rt->find(ObjectKind::kMap, a.inner));
   const uint32_t handle = unwrap(rt->create_map(spec, inner));
+  new_registry.keep();
   if (a.out.json || a.out.pretty) {
     print_json({{"handle", handle}, {"name", a.name}}, a.out);
   } else {
@@ -431,7 +433,7 @@ void register_map_commands(CLI::App& app) {
   auto lk = std::make_shared<MapArgs>();
   CLI::App* lookup = add(map, "lookup", "Look up one element (queues and stacks: peek)", lk);
   lookup->add_option("NAME", lk->name, "map name or handle")->required();
-  lookup->add_option("--key", lk->key, "key as hex bytes");
+  lookup->add_option("--key", lk->key, "key as hex bytes (01000000 or \"1 0 0 0\")");
   lookup->add_option("--value", lk->value, "bloom filters: the value to test");
   add_output_options(lookup, lk->out);
   lookup->callback([lk] { lookup_map(*lk); });
@@ -439,7 +441,7 @@ void register_map_commands(CLI::App& app) {
   auto u = std::make_shared<MapArgs>();
   CLI::App* update = add(map, "update", "Create or update an element (queues and stacks: push)", u);
   update->add_option("NAME", u->name, "map name or handle")->required();
-  update->add_option("--key", u->key, "key as hex bytes");
+  update->add_option("--key", u->key, "key as hex bytes (01000000 or \"1 0 0 0\")");
   update->add_option("--value", u->value, "value as hex bytes (per-CPU maps: one value for all CPUs, or all)")
       ->required();
   update->add_option("--flags", u->update_flags, "any, noexist, exist, lock or a number")->capture_default_str();
@@ -448,7 +450,7 @@ void register_map_commands(CLI::App& app) {
   auto del = std::make_shared<MapArgs>();
   CLI::App* erase = add(map, "delete", "Delete an element", del);
   erase->add_option("NAME", del->name, "map name or handle")->required();
-  erase->add_option("--key", del->key, "key as hex bytes");
+  erase->add_option("--key", del->key, "key as hex bytes (01000000 or \"1 0 0 0\")");
   erase->callback([del] { delete_or_pop(*del, false); });
 
   auto push = std::make_shared<MapArgs>();
@@ -473,7 +475,7 @@ void register_map_commands(CLI::App& app) {
   auto gn = std::make_shared<MapArgs>();
   CLI::App* next = add(map, "getnext", "The key after --key (or the first key)", gn);
   next->add_option("NAME", gn->name, "map name or handle")->required();
-  next->add_option("--key", gn->key, "key as hex bytes");
+  next->add_option("--key", gn->key, "key as hex bytes (01000000 or \"1 0 0 0\")");
   add_output_options(next, gn->out);
   next->callback([gn] { getnext(*gn); });
 

@@ -70,6 +70,7 @@ std::string name_from_file(const std::string& file) {
 
 void load(const ProgArgs& a) {
   auto rt = open_runtime(a.registry);
+  NewRegistryGuard new_registry(*rt);
   ProgramInput input = unwrap(load_program_input(a.file));
   ProgramSpec spec;
   spec.name = a.name.empty() ? name_from_file(a.file) : a.name;
@@ -80,6 +81,7 @@ void load(const ProgArgs& a) {
     spec.map_handles.push_back(unwrap(rt->find(ObjectKind::kMap, m)));
   }
   const uint32_t handle = unwrap(rt->load_program(spec));
+  new_registry.keep();
   if (a.out.json || a.out.pretty) {
     print_json({{"handle", handle}, {"name", spec.name}}, a.out);
   } else {

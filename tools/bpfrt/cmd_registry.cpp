@@ -107,7 +107,9 @@ void register_registry_commands(CLI::App& app) {
   import_cmd->callback([im] {
     const std::string doc = read_input(im->file);
     auto rt = open_runtime(im->registry);
+    NewRegistryGuard new_registry(*rt);
     check(rt->import_json(doc));
+    new_registry.keep();
   });
 
   CLI::App* registry = app.add_subcommand("registry", "The registry itself");

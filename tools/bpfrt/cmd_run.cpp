@@ -5,6 +5,7 @@
 
 #include "bpfrt/engine.hpp"
 
+#include "byte_input.hpp"
 #include "commands.hpp"
 #include "helpers/conformance_helpers.hpp"
 #include "helpers/helper_prototypes.hpp"
@@ -47,7 +48,7 @@ void run_program_command(const RunCommandArgs& args) {
   ProgramInput input = unwrap(load_program_input(args.file));
   std::vector<uint8_t> memory;
   if (!args.mem_hex.empty()) {
-    memory = unwrap(parse_hex_bytes(args.mem_hex));
+    memory = unwrap(parse_byte_input(args.mem_hex, "--mem"));
   } else if (!args.mem_file.empty()) {
     memory = unwrap(read_file(args.mem_file));
   } else if (input.vector) {

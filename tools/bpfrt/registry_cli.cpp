@@ -8,8 +8,8 @@
 
 #include "bpfrt/kernel_object.hpp"
 
+#include "byte_input.hpp"
 #include "commands.hpp"
-#include "isa/test_vector.hpp"
 
 namespace bpfrt::cli {
 
@@ -89,11 +89,7 @@ nlohmann::json json_bytes(const uint8_t* p, size_t n) {
 }
 
 std::vector<uint8_t> parse_bytes(const std::string& text, const char* what) {
-  auto bytes = parse_hex_bytes(text);
-  if (!bytes) {
-    fail(fmt::format("{}: {}", what, bytes.error().message));
-  }
-  return *bytes;
+  return unwrap(parse_byte_input(text, what));
 }
 
 void print_json(const nlohmann::json& j, const OutputOptions& out) {

@@ -25,6 +25,24 @@ void add_output_options(CLI::App* command, OutputOptions& out);
 
 // Opens the registry, creating it unless `create` is false (then a missing registry is an error).
 std::unique_ptr<Runtime> open_runtime(const std::string& registry, bool create = true);
+// Removes the registry `rt` opened if that open created it and the command fails before keep(): a
+// failed command leaves no empty registry behind. A registry that existed, or that others started
+// using meanwhile, stays as it is.
+class NewRegistryGuard {
+ public:
+  explicit NewRegistryGuard(Runtime& rt) : rt_(rt.created_registry() ? &rt : nullptr) {}
+  ~NewRegistryGuard() {
+    if (rt_ != nullptr) {
+      (void)rt_->remove_registry_if_unused();
+    }
+  }
+  NewRegistryGuard(const NewRegistryGuard&) = delete;
+  NewRegistryGuard& operator=(const NewRegistryGuard&) = delete;
+  void keep() { rt_ = nullptr; }
+
+ private:
+  Runtime* rt_;
+};
 // For listings: nullptr if the registry does not exist.
 std::unique_ptr<Runtime> open_existing_runtime(const std::string& registry);
 // What a map operation's -errno means, for messages.
@@ -34,6 +52,7 @@ std::string map_errno_text(int rc);
 std::string hex_bytes(const uint8_t* p, size_t n);
 // ["0x01", "0x00", ...] as bpftool -j prints bytes.
 nlohmann::json json_bytes(const uint8_t* p, size_t n);
+// Bytes typed by the user (byte_input.hpp); fails the command naming `what` and the bad token.
 std::vector<uint8_t> parse_bytes(const std::string& text, const char* what);
 
 void print_json(const nlohmann::json& j, const OutputOptions& out);
