@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "vm/jit/jit_analysis.hpp"
 #include "vm/jit/jit_engine.hpp"
 
 namespace bpfrt {
@@ -16,10 +17,6 @@ constexpr uint32_t kArgRegs = 0b111110;  // r1-r5
 
 uint32_t bit(int reg) {
   return uint32_t{1} << reg;
-}
-
-size_t next_slot(const Program& program, size_t i) {
-  return i + (program.op_at(i)->form == Form::kLddw ? 2 : 1);
 }
 
 // Registers an instruction reads. Helper calls read the arguments their prototype declares.

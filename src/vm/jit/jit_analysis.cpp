@@ -112,11 +112,6 @@ void transfer(const Program& program, size_t i, RegisterFacts& s) {
   }
 }
 
-// The slot after the instruction at i: an lddw's second slot has no op of its own.
-size_t next_slot(const Program& program, size_t i) {
-  return i + 1 < program.size() && program.op_at(i + 1) == nullptr ? i + 2 : i + 1;
-}
-
 // The slot a jump or local call at i lands on.
 size_t target_of(const Program& program, size_t i) {
   const Instruction& insn = program[i];
@@ -266,6 +261,10 @@ RegisterUse register_use_of(const OpInfo& info) {
 
 }  // namespace
 
+size_t next_slot(const Program& program, size_t i) {
+  return i + 1 < program.size() && program.op_at(i + 1) == nullptr ? i + 2 : i + 1;
+}
+
 bool ends_block(Form form) {
   switch (form) {
     case Form::kJa:
@@ -386,7 +385,7 @@ ProgramAnalysis analyze_program(const Program& program, std::pmr::memory_resourc
   std::pmr::vector<uint8_t> reached(blocks.size(), 0, mem);
   std::pmr::vector<uint8_t> pending(blocks.size(), 0, mem);
   std::pmr::vector<uint32_t> unwritten(blocks.size(), 0, mem);  // per block: registers read before written
-  size_t cursor = blocks.size();                      // no pending block below this one
+  size_t cursor = blocks.size();                                // no pending block below this one
   auto merge_into = [&](size_t slot, const State& state) {
     const uint32_t b = block_at[slot];
     if (reached[b] == 0) {

@@ -37,9 +37,9 @@ struct ProgramAnalysis {
   explicit ProgramAnalysis(std::pmr::memory_resource* mem)
       : leader(mem), block_insns(mem), call_target(mem), callback_targets(mem), base(mem), reads(mem), writes(mem) {}
 
-  std::pmr::vector<uint8_t> leader;           // per slot: a basic block starts here
+  std::pmr::vector<uint8_t> leader;        // per slot: a basic block starts here
   std::pmr::vector<uint32_t> block_insns;  // at leaders: instructions (not slots) up to the block's end
-  std::pmr::vector<uint8_t> call_target;      // per slot: a local call enters here
+  std::pmr::vector<uint8_t> call_target;   // per slot: a local call enters here
   bool has_local_calls = false;
   // Subprograms an `lddw func` names (callbacks for bpf_loop & co.): block leaders entered like local
   // calls, through the callback entry. Sorted, without duplicates.
@@ -59,6 +59,9 @@ struct ProgramAnalysis {
 
 [[nodiscard]] ProgramAnalysis analyze_program(const Program& program,
                                               std::pmr::memory_resource* mem = std::pmr::get_default_resource());
+
+// The slot after the instruction at i: an lddw's second slot has no op of its own.
+size_t next_slot(const Program& program, size_t i);
 
 // True if the instruction ends a basic block (jumps, calls, exit).
 bool ends_block(Form form);

@@ -13,10 +13,6 @@ constexpr uint32_t bit(int reg) {
   return 1u << reg;
 }
 
-size_t next_slot(const Program& program, size_t i) {
-  return i + 1 < program.size() && program.op_at(i + 1) == nullptr ? i + 2 : i + 1;
-}
-
 // Where one byte of a register's value comes from, as far as this block shows: a known zero, a byte
 // of memory read by a load still in force (at `off` from definition `def` of base register `reg`,
 // read by the load at a slot whose low bits are `load`), or anything else. Packed in a word, as the

@@ -279,11 +279,6 @@ HeapAllocator& heap_allocator() {
   return allocator;
 }
 
-// The slot after the instruction at i: an lddw's second slot has no op of its own.
-size_t next_slot(const Program& program, size_t i) {
-  return i + 1 < program.size() && program.op_at(i + 1) == nullptr ? i + 2 : i + 1;
-}
-
 // Stack frames up to this size live in the code's own native frame; larger ones are allocated by
 // the engine per run.
 constexpr size_t kNativeStackBytes = kDefaultStackSize * kMaxCallFrames;
